@@ -92,15 +92,60 @@ pub fn entry_hash(fields: &AuditFields<'_>) -> String {
     sha256_hex(&canonical(fields))
 }
 
-/// Digest of an entry's payload. The application serialises the payload as
-/// JSON with object keys in sorted order before calling this.
-pub fn payload_digest(canonical_payload: &[u8]) -> String {
-    sha256_hex(canonical_payload)
+/// The canonical JSON text of a payload: no insignificant whitespace, object
+/// keys sorted by their UTF-8 bytes at every depth. This text is what the
+/// audit log stores and what [`payload_digest`] hashes.
+pub fn canonical_json(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                if let Some(v) = map.get(k) {
+                    write_canonical(v, out);
+                }
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(v, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// Digest of an entry's payload: SHA-256 of its canonical JSON text.
+pub fn payload_digest(canonical_payload: &str) -> String {
+    sha256_hex(canonical_payload.as_bytes())
 }
 
 /// The message a daily checkpoint signs: the chain head at a moment.
 pub fn checkpoint_message(seq: i64, head_hash: &str, at: DateTime<Utc>) -> Vec<u8> {
-    format!("{CHECKPOINT_VERSION}\n{seq}\n{head_hash}\n{}\n", format_time(at)).into_bytes()
+    format!(
+        "{CHECKPOINT_VERSION}\n{seq}\n{head_hash}\n{}\n",
+        format_time(at)
+    )
+    .into_bytes()
 }
 
 /// One stored entry as read back for verification.
@@ -115,6 +160,8 @@ pub struct StoredEntry {
     pub payload_digest: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The stored canonical payload text, when the store keeps it.
+    pub payload: Option<String>,
 }
 
 impl StoredEntry {
@@ -135,13 +182,23 @@ impl StoredEntry {
 /// Why the chain is broken, naming the first bad entry by its position.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainBreak {
-    #[error("entry {expected_seq} is missing (found entry {found_seq} in its place): deleted or reordered")]
+    #[error(
+        "entry {expected_seq} is missing (found entry {found_seq} in its place): deleted or reordered"
+    )]
     Gap { expected_seq: i64, found_seq: i64 },
     #[error("entry {seq} does not link to entry {}: its previous-hash field was changed, or an entry before it was removed or reordered", seq - 1)]
     BrokenLink { seq: i64 },
     #[error("entry {seq} was edited: stored hash {stored} but its content hashes to {computed}")]
-    Edited { seq: i64, stored: String, computed: String },
-    #[error("the chain ends at entry {last_seq} but its recorded head is entry {head_seq}: trailing entries were deleted or the head was changed")]
+    Edited {
+        seq: i64,
+        stored: String,
+        computed: String,
+    },
+    #[error("entry {seq} was edited: its stored payload no longer matches its payload digest")]
+    PayloadEdited { seq: i64 },
+    #[error(
+        "the chain ends at entry {last_seq} but its recorded head is entry {head_seq}: trailing entries were deleted or the head was changed"
+    )]
     HeadMismatch { last_seq: i64, head_seq: i64 },
 }
 
@@ -150,7 +207,9 @@ impl ChainBreak {
     pub fn seq(&self) -> i64 {
         match self {
             ChainBreak::Gap { expected_seq, .. } => *expected_seq,
-            ChainBreak::BrokenLink { seq } | ChainBreak::Edited { seq, .. } => *seq,
+            ChainBreak::BrokenLink { seq }
+            | ChainBreak::Edited { seq, .. }
+            | ChainBreak::PayloadEdited { seq } => *seq,
             ChainBreak::HeadMismatch { last_seq, .. } => last_seq + 1,
         }
     }
@@ -167,7 +226,10 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self { expected_seq: 1, prev_hash: GENESIS_HASH.to_string() }
+        Self {
+            expected_seq: 1,
+            prev_hash: GENESIS_HASH.to_string(),
+        }
     }
 }
 
@@ -188,7 +250,10 @@ impl ChainVerifier {
 
     pub fn push(&mut self, entry: &StoredEntry) -> Result<(), ChainBreak> {
         if entry.seq != self.expected_seq {
-            return Err(ChainBreak::Gap { expected_seq: self.expected_seq, found_seq: entry.seq });
+            return Err(ChainBreak::Gap {
+                expected_seq: self.expected_seq,
+                found_seq: entry.seq,
+            });
         }
         let computed = entry_hash(&entry.fields());
         if entry.prev_hash != self.prev_hash {
@@ -202,6 +267,11 @@ impl ChainVerifier {
                 stored: entry.hash.clone(),
                 computed,
             });
+        }
+        if let Some(p) = &entry.payload
+            && payload_digest(p) != entry.payload_digest
+        {
+            return Err(ChainBreak::PayloadEdited { seq: entry.seq });
         }
         self.prev_hash = entry.hash.clone();
         self.expected_seq += 1;
@@ -230,7 +300,10 @@ mod tests {
         for seq in 1..=n {
             let mut e = StoredEntry {
                 seq,
-                at: Utc.with_ymd_and_hms(2026, 11, 24, 8, 0, 0).single().unwrap_or_default()
+                at: Utc
+                    .with_ymd_and_hms(2026, 11, 24, 8, 0, 0)
+                    .single()
+                    .unwrap_or_default()
                     + chrono::Duration::microseconds(seq * 1_234_567),
                 actor: format!("user:{seq}"),
                 action: "user.create".into(),
@@ -239,7 +312,9 @@ mod tests {
                 payload_digest: sha256_hex(seq.to_string().as_bytes()),
                 prev_hash: prev.clone(),
                 hash: String::new(),
+                payload: Some(format!("{{\"n\":{seq}}}")),
             };
+            e.payload_digest = payload_digest(e.payload.as_deref().unwrap_or_default());
             e.hash = entry_hash(&e.fields());
             prev = e.hash.clone();
             out.push(e);
@@ -257,7 +332,10 @@ mod tests {
 
     #[test]
     fn canonical_encoding_is_length_prefixed_and_stable() {
-        let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).single().unwrap_or_default();
+        let at = Utc
+            .with_ymd_and_hms(2026, 1, 2, 3, 4, 5)
+            .single()
+            .unwrap_or_default();
         let f = AuditFields {
             seq: 7,
             at,
@@ -299,7 +377,13 @@ mod tests {
         c.remove(1);
         let head = c[3].hash.clone();
         let err = verify(&c, 5, &head).err();
-        assert_eq!(err, Some(ChainBreak::Gap { expected_seq: 2, found_seq: 3 }));
+        assert_eq!(
+            err,
+            Some(ChainBreak::Gap {
+                expected_seq: 2,
+                found_seq: 3
+            })
+        );
     }
 
     #[test]
@@ -321,8 +405,32 @@ mod tests {
     }
 
     #[test]
+    fn edited_payload_is_named() {
+        let mut c = chain(4);
+        c[1].payload = Some("{\"n\":99}".into());
+        assert_eq!(
+            verify(&c, 4, &c[3].hash),
+            Err(ChainBreak::PayloadEdited { seq: 2 })
+        );
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_depth() {
+        let v: serde_json::Value =
+            serde_json::from_str(r#"{"b":1,"a":{"z":[3,{"y":null,"x":"中"}],"c":true}}"#)
+                .unwrap_or_default();
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":{"c":true,"z":[3,{"x":"中","y":null}]},"b":1}"#
+        );
+    }
+
+    #[test]
     fn time_is_kept_to_microseconds() {
-        let at = Utc.timestamp_opt(1_700_000_000, 123_456_789).single().unwrap_or_default();
+        let at = Utc
+            .timestamp_opt(1_700_000_000, 123_456_789)
+            .single()
+            .unwrap_or_default();
         assert_eq!(format_time(at), "2023-11-14T22:13:20.123456Z");
     }
 }

@@ -158,7 +158,13 @@ mod tests {
     #[test]
     fn bad_codes_are_explained() {
         assert_eq!(DivisionCode::parse("42010"), Err(DivisionError::Length(5)));
-        assert_eq!(DivisionCode::parse("4201a2"), Err(DivisionError::NotDigit { pos: 5, ch: 'a' }));
-        assert_eq!(DivisionCode::parse("000100"), Err(DivisionError::NoProvince));
+        assert_eq!(
+            DivisionCode::parse("4201a2"),
+            Err(DivisionError::NotDigit { pos: 5, ch: 'a' })
+        );
+        assert_eq!(
+            DivisionCode::parse("000100"),
+            Err(DivisionError::NoProvince)
+        );
     }
 }

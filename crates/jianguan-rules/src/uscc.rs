@@ -16,7 +16,9 @@ use std::fmt;
 /// The 31 characters of GB 32100; I, O, S, V and Z are never used.
 pub const CHARSET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// W_i = 3^(i-1) mod 31 for i = 1..17.
-pub const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+pub const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 /// GB 11714-1997 weights for the 8-character organisation-code body.
 pub const ORG_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
 
@@ -58,7 +60,9 @@ fn check_org(body: &[u8]) -> Option<u8> {
 pub enum UsccError {
     #[error("a unified social credit code has 18 characters, found {0}")]
     Length(usize),
-    #[error("character {ch:?} at position {pos} is not allowed (I, O, S, V, Z and symbols never appear)")]
+    #[error(
+        "character {ch:?} at position {pos} is not allowed (I, O, S, V, Z and symbols never appear)"
+    )]
     BadChar { pos: usize, ch: char },
     #[error("positions 3–8 must be a division code; position {pos} is {ch:?}")]
     DivisionNotDigits { pos: usize, ch: char },
@@ -184,7 +188,13 @@ mod tests {
             assert!(u.org_check_ok(), "{c}");
             assert_eq!(u.as_str(), c);
         }
-        assert_eq!(Uscc::parse(REAL[0]).unwrap().division().map(|d| d.to_string()), Some("440300".into()));
+        assert_eq!(
+            Uscc::parse(REAL[0])
+                .unwrap()
+                .division()
+                .map(|d| d.to_string()),
+            Some("440300".into())
+        );
     }
 
     #[test]
@@ -213,7 +223,10 @@ mod tests {
         );
         assert_eq!(
             Uscc::parse("914403001922038217"),
-            Err(UsccError::CheckChar { expected: '6', found: '7' })
+            Err(UsccError::CheckChar {
+                expected: '6',
+                found: '7'
+            })
         );
         assert_eq!(
             Uscc::parse("9144A3001922038216"),
@@ -226,13 +239,19 @@ mod tests {
         // Position 18 valid but GB 11714 fails: accepted with a flag.
         let u = Uscc::parse("91310000631295002H").unwrap();
         assert!(!u.org_check_ok());
-        assert!(matches!(Uscc::parse("91110000710920838N"), Err(UsccError::CheckChar { expected: '0', .. })));
+        assert!(matches!(
+            Uscc::parse("91110000710920838N"),
+            Err(UsccError::CheckChar { expected: '0', .. })
+        ));
         assert!(Uscc::parse("91350203M0001QAY9B").is_err());
     }
 
     #[test]
     fn lower_case_and_spaces_are_accepted() {
-        assert_eq!(Uscc::parse(" 9144030071526726xg ").unwrap().as_str(), "9144030071526726XG");
+        assert_eq!(
+            Uscc::parse(" 9144030071526726xg ").unwrap().as_str(),
+            "9144030071526726XG"
+        );
     }
 
     proptest! {

@@ -1,0 +1,248 @@
+//! The demo province: a Hubei-shaped organisation with one account per role.
+//! Loading is idempotent: a second run reuses what exists and only resets
+//! the demo accounts' passwords so that the printed ones work.
+//!
+//! Later contexts add their demo data (entities, catalog, tasks) here.
+
+use chrono::{Datelike, NaiveDate};
+use jianguan_rules::Role;
+use jianguan_rules::access::DataScope;
+
+use crate::audit::Actor;
+use crate::org::model::{DeptKind, NewDepartment, NewUser};
+use crate::org::store;
+use crate::platform::clock::Clock;
+use crate::platform::db::Db;
+use crate::platform::error::AppError;
+
+/// (code, name, kind, division, parent code)
+pub const DEPARTMENTS: &[(&str, &str, DeptKind, &str, Option<&str>)] = &[
+    (
+        "420000-SCJG",
+        "湖北省市场监督管理局",
+        DeptKind::MarketRegulation,
+        "420000",
+        None,
+    ),
+    (
+        "420000-YJJ",
+        "湖北省药品监督管理局",
+        DeptKind::DrugAdministration,
+        "420000",
+        None,
+    ),
+    (
+        "420000-YJGL",
+        "湖北省应急管理厅",
+        DeptKind::EmergencyManagement,
+        "420000",
+        None,
+    ),
+    (
+        "420100-SCJG",
+        "武汉市市场监督管理局",
+        DeptKind::MarketRegulation,
+        "420100",
+        Some("420000-SCJG"),
+    ),
+    (
+        "420102-SCJG",
+        "武汉市江岸区市场监督管理局",
+        DeptKind::MarketRegulation,
+        "420102",
+        Some("420100-SCJG"),
+    ),
+    (
+        "420106-SCJG",
+        "武汉市武昌区市场监督管理局",
+        DeptKind::MarketRegulation,
+        "420106",
+        Some("420100-SCJG"),
+    ),
+    (
+        "420111-SCJG",
+        "武汉市洪山区市场监督管理局",
+        DeptKind::MarketRegulation,
+        "420111",
+        Some("420100-SCJG"),
+    ),
+    (
+        "420100-STHJ",
+        "武汉市生态环境局",
+        DeptKind::EcologyEnvironment,
+        "420100",
+        None,
+    ),
+    (
+        "420100-JTYS",
+        "武汉市交通运输局",
+        DeptKind::Transport,
+        "420100",
+        None,
+    ),
+    (
+        "420100-NYNC",
+        "武汉市农业农村局",
+        DeptKind::AgricultureRural,
+        "420100",
+        None,
+    ),
+    (
+        "420500-SCJG",
+        "宜昌市市场监督管理局",
+        DeptKind::MarketRegulation,
+        "420500",
+        Some("420000-SCJG"),
+    ),
+    (
+        "420502-SCJG",
+        "宜昌市西陵区市场监督管理局",
+        DeptKind::MarketRegulation,
+        "420502",
+        Some("420500-SCJG"),
+    ),
+    (
+        "420600-SCJG",
+        "襄阳市市场监督管理局",
+        DeptKind::MarketRegulation,
+        "420600",
+        Some("420000-SCJG"),
+    ),
+    (
+        "420602-SCJG",
+        "襄阳市襄城区市场监督管理局",
+        DeptKind::MarketRegulation,
+        "420602",
+        Some("420600-SCJG"),
+    ),
+    (
+        "429004-SCJG",
+        "仙桃市市场监督管理局",
+        DeptKind::MarketRegulation,
+        "429004",
+        Some("420000-SCJG"),
+    ),
+];
+
+/// A demo account.
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    pub department: Option<&'static str>,
+    pub uscc: Option<&'static str>,
+    pub cert_no: Option<&'static str>,
+}
+
+pub const ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        username: "admin",
+        display_name: "系统管理员",
+        role: Role::SysAdmin,
+        department: None,
+        uscc: None,
+        cert_no: None,
+    },
+    DemoAccount {
+        username: "deptadmin",
+        display_name: "武汉市局管理员",
+        role: Role::DeptAdmin,
+        department: Some("420100-SCJG"),
+        uscc: None,
+        cert_no: None,
+    },
+    DemoAccount {
+        username: "inspector",
+        display_name: "张敏",
+        role: Role::Inspector,
+        department: Some("420102-SCJG"),
+        uscc: None,
+        cert_no: Some("42010220230017"),
+    },
+    DemoAccount {
+        username: "inspector2",
+        display_name: "李强",
+        role: Role::Inspector,
+        department: Some("420102-SCJG"),
+        uscc: None,
+        cert_no: Some("42010220210052"),
+    },
+    DemoAccount {
+        username: "reviewer",
+        display_name: "王芳",
+        role: Role::LegalReviewer,
+        department: Some("420100-SCJG"),
+        uscc: None,
+        cert_no: None,
+    },
+    DemoAccount {
+        username: "leader",
+        display_name: "陈建国",
+        role: Role::Leader,
+        department: Some("420000-SCJG"),
+        uscc: None,
+        cert_no: None,
+    },
+    // A made-up but well-formed code registered in 江岸区 (both checks pass).
+    DemoAccount {
+        username: "enterprise",
+        display_name: "武汉江岸示范餐饮有限公司",
+        role: Role::Enterprise,
+        department: None,
+        uscc: Some("91420102MA4K2B8Q7G"),
+        cert_no: None,
+    },
+];
+
+/// Create the demo organisation if missing and give every demo account the
+/// password `password_for(username)`. Returns (account, password) pairs.
+pub async fn load_org(
+    db: &Db,
+    clock: &Clock,
+    mut password_for: impl FnMut(&str) -> String,
+) -> Result<Vec<(&'static DemoAccount, String)>, AppError> {
+    let now = clock.now();
+    for (code, name, kind, division, parent) in DEPARTMENTS {
+        if store::department_by_code(db, code).await?.is_none() {
+            let new = NewDepartment {
+                code: (*code).into(),
+                name: (*name).into(),
+                kind: *kind,
+                division_code: (*division).into(),
+                parent_code: parent.map(Into::into),
+            };
+            store::create_department(db, &Actor::Cli, now, &new).await?;
+        }
+    }
+    let today = now.date_naive();
+    let cert_until = NaiveDate::from_ymd_opt(today.year() + 3, 12, 31).unwrap_or(today);
+    let mut out = Vec::new();
+    for a in ACCOUNTS {
+        let password = password_for(a.username);
+        match store::user_by_username(db, a.username).await? {
+            Some(u) => store::set_password(db, &Actor::Cli, now, u.id, &password).await?,
+            None => {
+                let new = NewUser {
+                    username: a.username.into(),
+                    display_name: Some(a.display_name.into()),
+                    role: a.role,
+                    department_code: a.department.map(Into::into),
+                    uscc: a.uscc.map(Into::into),
+                    cert_no: a.cert_no.map(Into::into),
+                    cert_valid_until: a.cert_no.map(|_| cert_until),
+                    password: password.clone(),
+                };
+                store::create_user(db, &Actor::Cli, &DataScope::All, now, &new).await?;
+            }
+        }
+        out.push((a, password));
+    }
+    Ok(out)
+}
+
+/// A random password that passes the complexity rule.
+pub fn random_password() -> anyhow::Result<String> {
+    let t = crate::platform::keys::random_token(9)?;
+    // Base64url of random bytes; the suffix guarantees all classes.
+    Ok(format!("{t}#Jg7"))
+}

@@ -1,0 +1,212 @@
+//! Signing in: credentials check with lock-out after repeated failures
+//! (`jianguan_rules::login`), a per-address attempt limit, and the issue of a
+//! session or token, all recorded in the audit chain.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::password;
+use super::session::{self, NewSession};
+use crate::audit::{Actor, record};
+use crate::org::model::User;
+use crate::org::store::user_by_username;
+use crate::platform::db::Db;
+use crate::platform::error::{AppError, AppResult, ErrorCode};
+use crate::{on_db, on_tx};
+use jianguan_rules::audit::sha256_hex;
+use jianguan_rules::login::{ATTEMPTS_PER_MINUTE, after_failure, is_locked};
+
+/// Sliding one-minute window of login attempts per client address, in memory:
+/// it protects one process; the per-account lock-out in the database
+/// protects across processes.
+#[derive(Debug, Default)]
+pub struct LoginLimiter {
+    windows: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl LoginLimiter {
+    /// Count an attempt; false when the address is over its limit.
+    pub fn allow(&self, client: &str) -> bool {
+        let now = Instant::now();
+        let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 10_000 {
+            map.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+        }
+        let entry = map.entry(client.to_string()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= Duration::from_secs(60) {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= ATTEMPTS_PER_MINUTE
+    }
+}
+
+/// What a successful sign-in hands out.
+pub enum Credential {
+    Session(NewSession),
+    Token {
+        token: String,
+        expires_at: DateTime<Utc>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    Session,
+    Token,
+}
+
+#[derive(sqlx::FromRow)]
+struct LoginRow {
+    password_hash: String,
+    failed_logins: i64,
+    locked_until: Option<DateTime<Utc>>,
+}
+
+/// Check the credentials and issue a session or token.
+pub async fn sign_in(
+    db: &Db,
+    now: DateTime<Utc>,
+    username: &str,
+    password_text: &str,
+    want: Want,
+) -> AppResult<(User, Credential)> {
+    let Some(user) = user_by_username(db, username).await? else {
+        // Spend the same time as a real check so the answer does not tell
+        // which usernames exist.
+        let _ = password::verify(password_text, password::DUMMY_HASH);
+        return Err(AppError::new(
+            ErrorCode::InvalidCredentials,
+            "wrong username or password",
+        ));
+    };
+    let row: LoginRow = on_db!(db, pool => {
+        sqlx::query_as("select password_hash, failed_logins, locked_until from users where id = $1")
+            .bind(user.id)
+            .fetch_one(pool)
+            .await?
+    });
+    if is_locked(row.locked_until, now) {
+        return Err(AppError::new(
+            ErrorCode::AccountLocked,
+            "too many failed attempts; try again later",
+        ));
+    }
+    let ok = password::verify(password_text, &row.password_hash);
+    let mut tx = db.begin().await?;
+    if !ok || !user.active {
+        let (failures, lock) = after_failure(row.failed_logins, now);
+        on_tx!(tx, c => {
+            sqlx::query("update users set failed_logins = $1, locked_until = $2 where id = $3")
+                .bind(failures)
+                .bind(lock.or(row.locked_until.filter(|t| *t > now)))
+                .bind(user.id)
+                .execute(&mut *c)
+                .await?;
+        });
+        let action = if lock.is_some() {
+            "auth.locked"
+        } else {
+            "auth.login_failed"
+        };
+        record(
+            &mut tx,
+            now,
+            &Actor::Anonymous,
+            action,
+            ("user", &user.id.to_string()),
+            &json!({"failures": failures}),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(
+            user.id = user.id,
+            failures,
+            locked = lock.is_some(),
+            "sign-in failed"
+        );
+        return Err(match lock {
+            Some(_) => AppError::new(
+                ErrorCode::AccountLocked,
+                "too many failed attempts; account locked",
+            ),
+            None => AppError::new(ErrorCode::InvalidCredentials, "wrong username or password"),
+        });
+    }
+    on_tx!(tx, c => {
+        sqlx::query("update users set failed_logins = 0, locked_until = null where id = $1")
+            .bind(user.id)
+            .execute(&mut *c)
+            .await?;
+    });
+    let (cred, kind) = match want {
+        Want::Session => (
+            Credential::Session(session::create_session(&mut tx, user.id, now).await?),
+            "session",
+        ),
+        Want::Token => {
+            let (token, expires_at) = session::create_token(&mut tx, user.id, now).await?;
+            (Credential::Token { token, expires_at }, "token")
+        }
+    };
+    record(
+        &mut tx,
+        now,
+        &Actor::User(user.id),
+        "auth.login",
+        ("user", &user.id.to_string()),
+        &json!({"via": kind}),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(user.id = user.id, via = kind, "signed in");
+    Ok((user, cred))
+}
+
+/// End a session or revoke a token, recorded in the chain.
+pub async fn sign_out(
+    db: &Db,
+    now: DateTime<Utc>,
+    user_id: i64,
+    session_cookie: Option<&str>,
+    token: Option<&str>,
+) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    on_tx!(tx, c => {
+        if let Some(cookie) = session_cookie {
+            sqlx::query("delete from sessions where id_hash = $1").bind(sha256_hex(cookie.as_bytes())).execute(&mut *c).await?;
+        }
+        if let Some(t) = token {
+            sqlx::query("delete from api_tokens where token_hash = $1").bind(sha256_hex(t.as_bytes())).execute(&mut *c).await?;
+        }
+    });
+    record(
+        &mut tx,
+        now,
+        &Actor::User(user_id),
+        "auth.logout",
+        ("user", &user_id.to_string()),
+        &json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_counts_per_address() {
+        let l = LoginLimiter::default();
+        for _ in 0..ATTEMPTS_PER_MINUTE {
+            assert!(l.allow("10.0.0.1"));
+        }
+        assert!(!l.allow("10.0.0.1"));
+        assert!(l.allow("10.0.0.2"));
+    }
+}

@@ -1,0 +1,36 @@
+//! The injected clock. SQL never calls `now()`: every timestamp is bound from
+//! here, so tests can move time (lock-outs, session expiry, daily checkpoints)
+//! and both databases store exactly the same instants.
+
+use chrono::{DateTime, Duration, Utc};
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Debug, Default)]
+pub enum Clock {
+    #[default]
+    System,
+    /// A clock that only moves when told to.
+    Manual(Arc<Mutex<DateTime<Utc>>>),
+}
+
+impl Clock {
+    pub fn manual(start: DateTime<Utc>) -> Self {
+        Clock::Manual(Arc::new(Mutex::new(start)))
+    }
+
+    /// The current time, to the microsecond (what both databases keep).
+    pub fn now(&self) -> DateTime<Utc> {
+        let t = match self {
+            Clock::System => Utc::now(),
+            Clock::Manual(t) => *t.lock().unwrap_or_else(|p| p.into_inner()),
+        };
+        jianguan_rules::audit::audit_time(t)
+    }
+
+    pub fn advance(&self, by: Duration) {
+        if let Clock::Manual(t) = self {
+            let mut g = t.lock().unwrap_or_else(|p| p.into_inner());
+            *g += by;
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! The database: SQLite (embedded default) or PostgreSQL, chosen at run time
+//! by URL scheme, behind one small enum.
+//!
+//! Queries are written once in portable SQL (`$1` placeholders, `returning`,
+//! `on conflict`) and run through the [`on_db!`] and [`on_tx!`] macros, which
+//! expand the same block once per backend. There is no `sqlx::Any` and no code
+//! generic over the database type; a `match` on the backend appears only where
+//! the dialects truly differ.
+
+use anyhow::Context as _;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// A migration: version, description, SQL. Both dialects list the same
+/// versions (checked by a test).
+type Embedded = (i64, &'static str, &'static str);
+
+pub const SQLITE_MIGRATIONS: &[Embedded] = &[(
+    1,
+    "platform",
+    include_str!("../../migrations/sqlite/0001_platform.sql"),
+)];
+
+pub const POSTGRES_MIGRATIONS: &[Embedded] = &[(
+    1,
+    "platform",
+    include_str!("../../migrations/postgres/0001_platform.sql"),
+)];
+
+fn migrator(list: &[Embedded]) -> Migrator {
+    Migrator {
+        migrations: Cow::Owned(
+            list.iter()
+                .map(|(v, d, sql)| {
+                    Migration::new(
+                        *v,
+                        Cow::Borrowed(*d),
+                        MigrationType::Simple,
+                        Cow::Borrowed(*sql),
+                        false,
+                    )
+                })
+                .collect(),
+        ),
+        ignore_missing: false,
+        locking: true,
+        no_tx: false,
+    }
+}
+
+/// Which backend a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            anyhow::bail!("unsupported database URL scheme (expected sqlite:// or postgres://)")
+        }
+    }
+}
+
+/// A pool on one of the two backends.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// SQLite allows one writer at a time; the mutex queues writers in this
+    /// process instead of letting them fail with SQLITE_BUSY mid-transaction.
+    Sqlite {
+        pool: SqlitePool,
+        write: Arc<Mutex<()>>,
+    },
+    Postgres {
+        pool: PgPool,
+    },
+}
+
+/// Expand a block once per backend with `$pool` bound to the concrete pool.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::platform::db::Db::Sqlite { pool: $pool, .. } => $body,
+            $crate::platform::db::Db::Postgres { pool: $pool } => $body,
+        }
+    };
+}
+
+/// Expand a block once per backend with `$conn` bound to the transaction's
+/// connection (`&mut SqliteConnection` / `&mut PgConnection`).
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx.inner_mut() {
+            $crate::platform::db::TxInner::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::platform::db::TxInner::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+pub enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// A write transaction. Dropping it without [`Tx::commit`] rolls back.
+pub struct Tx {
+    inner: TxInner,
+    _writer: Option<OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub fn inner_mut(&mut self) -> &mut TxInner {
+        &mut self.inner
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await,
+            TxInner::Postgres(t) => t.commit().await,
+        }
+    }
+}
+
+/// Options for opening a database.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub max_connections: u32,
+    /// PostgreSQL only: a schema to use as `search_path` (tests use one per test).
+    pub pg_schema: Option<String>,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            pg_schema: None,
+        }
+    }
+}
+
+impl Db {
+    /// Open (and for SQLite, create) the database named by `url`.
+    pub async fn connect(url: &str, opts: &DbOptions) -> anyhow::Result<Self> {
+        match Backend::of_url(url)? {
+            Backend::Sqlite => {
+                let co = SqliteConnectOptions::from_str(url)
+                    .context("invalid SQLite URL")?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(opts.max_connections)
+                    .connect_with(co)
+                    .await
+                    .context("cannot open the SQLite database")?;
+                Ok(Db::Sqlite {
+                    pool,
+                    write: Arc::new(Mutex::new(())),
+                })
+            }
+            Backend::Postgres => {
+                let mut co = PgConnectOptions::from_str(url).context("invalid PostgreSQL URL")?;
+                if let Some(schema) = &opts.pg_schema {
+                    co = co.options([("search_path", schema.as_str())]);
+                }
+                let pool = PgPoolOptions::new()
+                    .max_connections(opts.max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(co)
+                    .await
+                    .context("cannot connect to PostgreSQL")?;
+                Ok(Db::Postgres { pool })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// Run pending migrations for this backend.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Db::Sqlite { pool, .. } => migrator(SQLITE_MIGRATIONS).run(pool).await?,
+            Db::Postgres { pool } => migrator(POSTGRES_MIGRATIONS).run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Begin a write transaction.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        match self {
+            Db::Sqlite { pool, write } => {
+                let guard = write.clone().lock_owned().await;
+                Ok(Tx {
+                    inner: TxInner::Sqlite(pool.begin().await?),
+                    _writer: Some(guard),
+                })
+            }
+            Db::Postgres { pool } => Ok(Tx {
+                inner: TxInner::Postgres(pool.begin().await?),
+                _writer: None,
+            }),
+        }
+    }
+
+    /// Cheap liveness probe for `/healthz`.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        on_db!(self, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))
+    }
+
+    pub async fn close(&self) {
+        on_db!(self, pool => pool.close().await)
+    }
+}
+
+/// Hide the password in a database URL before it is printed or logged.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The name of a violated unique constraint, if that is what the error is,
+/// so callers can turn duplicates into a clear 409 instead of a 500.
+pub fn unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hidden() {
+        assert_eq!(
+            redact_url("postgres://jg:secret@db:5432/jg"),
+            "postgres://jg:***@db:5432/jg"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/jianguan.db"),
+            "sqlite://data/jianguan.db"
+        );
+    }
+}

@@ -1,0 +1,289 @@
+//! Errors at the HTTP boundary: one type, a table of stable codes, RFC 9457
+//! problem details for the API and Chinese error pages for the UI.
+//!
+//! Handlers return [`AppError`]; it always renders as `application/problem+json`
+//! with a stable `code`. The web shell's middleware turns such responses into
+//! an HTML page when a browser asked for a page (see `platform::web`), using
+//! [`ErrorCode::message_zh`]. Database and other internal errors are logged
+//! and become an opaque 500.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Every error code the API can answer with. The strings are a promise to
+/// clients: never rename one; add new ones instead. `docs/api.md` lists them
+/// (a test checks it does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    BadRequest,
+    ValidationFailed,
+    Unauthenticated,
+    InvalidCredentials,
+    AccountLocked,
+    RateLimited,
+    Forbidden,
+    OutOfScope,
+    CsrfFailed,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    UsernameTaken,
+    DepartmentExists,
+    InvalidUscc,
+    InvalidDivision,
+    WeakPassword,
+    PayloadTooLarge,
+    Internal,
+    Unavailable,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 20] = [
+        ErrorCode::BadRequest,
+        ErrorCode::ValidationFailed,
+        ErrorCode::Unauthenticated,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::AccountLocked,
+        ErrorCode::RateLimited,
+        ErrorCode::Forbidden,
+        ErrorCode::OutOfScope,
+        ErrorCode::CsrfFailed,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::Conflict,
+        ErrorCode::UsernameTaken,
+        ErrorCode::DepartmentExists,
+        ErrorCode::InvalidUscc,
+        ErrorCode::InvalidDivision,
+        ErrorCode::WeakPassword,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::Internal,
+        ErrorCode::Unavailable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::AccountLocked => "account_locked",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::OutOfScope => "out_of_scope",
+            ErrorCode::CsrfFailed => "csrf_failed",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::UsernameTaken => "username_taken",
+            ErrorCode::DepartmentExists => "department_exists",
+            ErrorCode::InvalidUscc => "invalid_uscc",
+            ErrorCode::InvalidDivision => "invalid_division",
+            ErrorCode::WeakPassword => "weak_password",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Unavailable => "unavailable",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorCode::ValidationFailed
+            | ErrorCode::InvalidUscc
+            | ErrorCode::InvalidDivision
+            | ErrorCode::WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ErrorCode::AccountLocked => StatusCode::LOCKED,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::Forbidden | ErrorCode::OutOfScope | ErrorCode::CsrfFailed => {
+                StatusCode::FORBIDDEN
+            }
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::Conflict | ErrorCode::UsernameTaken | ErrorCode::DepartmentExists => {
+                StatusCode::CONFLICT
+            }
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// Short English title for the problem document.
+    pub fn title(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "The request could not be read",
+            ErrorCode::ValidationFailed => "Some fields are invalid",
+            ErrorCode::Unauthenticated => "Sign-in required",
+            ErrorCode::InvalidCredentials => "Wrong username or password",
+            ErrorCode::AccountLocked => "Account temporarily locked",
+            ErrorCode::RateLimited => "Too many attempts",
+            ErrorCode::Forbidden => "Not allowed for this role",
+            ErrorCode::OutOfScope => "Outside your data scope",
+            ErrorCode::CsrfFailed => "Form token missing or invalid",
+            ErrorCode::NotFound => "Not found",
+            ErrorCode::MethodNotAllowed => "Method not allowed",
+            ErrorCode::Conflict => "Conflicts with stored data",
+            ErrorCode::UsernameTaken => "Username already exists",
+            ErrorCode::DepartmentExists => "Department code already exists",
+            ErrorCode::InvalidUscc => "Invalid unified social credit code",
+            ErrorCode::InvalidDivision => "Invalid division code",
+            ErrorCode::WeakPassword => "Password too weak",
+            ErrorCode::PayloadTooLarge => "Request body too large",
+            ErrorCode::Internal => "Internal error",
+            ErrorCode::Unavailable => "Service unavailable",
+        }
+    }
+
+    /// The message a Chinese-speaking user sees on an error page or form.
+    pub fn message_zh(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "请求格式有误，无法处理。",
+            ErrorCode::ValidationFailed => "填写的内容有误，请检查后重试。",
+            ErrorCode::Unauthenticated => "请先登录。",
+            ErrorCode::InvalidCredentials => "用户名或密码错误。",
+            ErrorCode::AccountLocked => "连续登录失败次数过多，账号已临时锁定，请15分钟后再试。",
+            ErrorCode::RateLimited => "尝试过于频繁，请稍后再试。",
+            ErrorCode::Forbidden => "您的角色无权进行此操作。",
+            ErrorCode::OutOfScope => "该数据不在您的管辖范围内。",
+            ErrorCode::CsrfFailed => "页面已过期，请刷新后重试。",
+            ErrorCode::NotFound => "您访问的页面或数据不存在。",
+            ErrorCode::MethodNotAllowed => "不支持该请求方式。",
+            ErrorCode::Conflict => "与已有数据冲突。",
+            ErrorCode::UsernameTaken => "用户名已存在。",
+            ErrorCode::DepartmentExists => "部门编码已存在。",
+            ErrorCode::InvalidUscc => "统一社会信用代码无效。",
+            ErrorCode::InvalidDivision => "行政区划代码无效。",
+            ErrorCode::WeakPassword => {
+                "密码强度不足：至少8位，并包含大写字母、小写字母、数字、符号中的三类。"
+            }
+            ErrorCode::PayloadTooLarge => "提交的内容过大。",
+            ErrorCode::Internal => "系统内部错误，请稍后再试或联系管理员。",
+            ErrorCode::Unavailable => "服务暂不可用，请稍后再试。",
+        }
+    }
+}
+
+/// One invalid field in a `validation_failed` problem.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// RFC 9457 problem details, with jianguan's stable `code`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// `urn:jianguan:problem:<code>`
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code; see docs/api.md.
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// The error type of every handler.
+#[derive(Debug)]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn field(code: ErrorCode, field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self {
+            code,
+            detail: format!("{field}: {message}"),
+            errors: vec![FieldError {
+                field: field.to_string(),
+                message,
+            }],
+        }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorCode::NotFound, format!("{what} not found"))
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(ErrorCode::Forbidden, "this role may not do this")
+    }
+
+    pub fn out_of_scope() -> Self {
+        Self::new(
+            ErrorCode::OutOfScope,
+            "the object lies outside your department's region",
+        )
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(ErrorCode::Unauthenticated, "sign in or send a bearer token")
+    }
+
+    /// Log an internal error with its cause and hide it from the client.
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %err, "internal error");
+        Self::new(ErrorCode::Internal, "internal error; see the server log")
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            type_: format!("urn:jianguan:problem:{}", self.code.as_str()),
+            title: self.code.title().to_string(),
+            status: self.code.status().as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.as_str().to_string(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        AppError::internal(err)
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(err: anyhow::Error) -> Self {
+        AppError::internal(format!("{err:#}"))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut res = (
+            self.code.status(),
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response();
+        // Lets the HTML middleware find the code without parsing JSON.
+        res.extensions_mut().insert(self.code);
+        res
+    }
+}

@@ -1,0 +1,10 @@
+//! Cross-cutting platform services: configuration, database, clock, keys,
+//! errors, authentication and the web shell every context plugs into.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod keys;
+pub mod web;

@@ -1,0 +1,62 @@
+//! Request extractors whose rejections are problem documents with stable
+//! codes (axum's own rejections are plain text).
+
+use axum::extract::rejection::{FormRejection, JsonRejection};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+
+use crate::platform::error::{AppError, ErrorCode};
+
+/// JSON body for the API.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::JsonDataError(e)) => {
+                Err(AppError::new(ErrorCode::ValidationFailed, e.body_text()))
+            }
+            Err(JsonRejection::BytesRejection(_)) => {
+                Err(AppError::new(ErrorCode::PayloadTooLarge, "body too large"))
+            }
+            Err(e) => Err(AppError::new(ErrorCode::BadRequest, e.body_text())),
+        }
+    }
+}
+
+/// URL-encoded form body for pages.
+pub struct PageForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(PageForm(v)),
+            Err(FormRejection::FailedToDeserializeForm(e)) => {
+                Err(AppError::new(ErrorCode::ValidationFailed, e.body_text()))
+            }
+            Err(e) => Err(AppError::new(ErrorCode::BadRequest, e.body_text())),
+        }
+    }
+}
+
+/// The client's address, for per-address limits ("local" when unknown,
+/// e.g. in tests that drive the router without a socket).
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_else(|| "local".into()),
+        ))
+    }
+}

@@ -1,0 +1,62 @@
+//! The web shell: application state, the router assembled from every
+//! context's route table, middleware (authentication, access, metrics,
+//! HTML error pages), templates, embedded assets and the OpenAPI document.
+
+pub mod assets;
+pub mod extract;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod routes;
+pub mod system;
+pub mod templates;
+
+use ed25519_dalek::SigningKey;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::platform::auth::login::LoginLimiter;
+use crate::platform::clock::Clock;
+use crate::platform::db::Db;
+
+pub use routes::{RouteDef, build_router, route_table};
+
+/// Settings the web layer needs at run time.
+#[derive(Debug, Clone, Default)]
+pub struct WebSettings {
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState(Arc<StateInner>);
+
+pub struct StateInner {
+    pub db: Db,
+    pub clock: Clock,
+    pub key: SigningKey,
+    pub settings: WebSettings,
+    pub metrics: metrics::Metrics,
+    pub limiter: LoginLimiter,
+}
+
+impl AppState {
+    pub fn new(db: Db, clock: Clock, key: SigningKey, settings: WebSettings) -> Self {
+        AppState(Arc::new(StateInner {
+            db,
+            clock,
+            key,
+            settings,
+            metrics: metrics::Metrics::new(),
+            limiter: LoginLimiter::default(),
+        }))
+    }
+}
+
+impl Deref for AppState {
+    type Target = StateInner;
+    fn deref(&self) -> &StateInner {
+        &self.0
+    }
+}

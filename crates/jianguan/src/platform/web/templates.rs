@@ -1,0 +1,108 @@
+//! Page templates shared by every context: the layout (navigation by role),
+//! login and error pages, and the render helper that turns a template error
+//! into a logged 500 instead of a broken page.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use jianguan_rules::Role;
+
+use crate::platform::auth::CurrentUser;
+use crate::platform::error::AppError;
+
+/// A link in the navigation bar.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// What `base.html` needs to draw the frame of any page.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub title: String,
+    pub user_name: Option<String>,
+    pub role_label: String,
+    pub dept_name: String,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+}
+
+/// Navigation for a role; the public sees the portal only.
+fn nav_for(role: Option<Role>) -> Vec<(&'static str, &'static str)> {
+    let mut v = Vec::new();
+    match role {
+        None => {
+            v.push(("/", "信息公开"));
+            v.push(("/portal/audit", "审计链公示"));
+        }
+        Some(r) => {
+            v.push(("/home", "工作台"));
+            if matches!(r, Role::SysAdmin | Role::DeptAdmin | Role::Leader) {
+                v.push(("/admin/departments", "组织机构"));
+            }
+            if matches!(r, Role::SysAdmin | Role::DeptAdmin) {
+                v.push(("/admin/users", "账号管理"));
+            }
+            if r == Role::SysAdmin {
+                v.push(("/admin/audit", "审计日志"));
+            }
+            v.push(("/", "信息公开"));
+        }
+    }
+    v
+}
+
+pub fn layout(user: Option<&CurrentUser>, title: &str, active: &str) -> Layout {
+    let nav = nav_for(user.map(CurrentUser::role))
+        .into_iter()
+        .map(|(href, label)| NavItem {
+            href,
+            label,
+            active: href == active,
+        })
+        .collect();
+    Layout {
+        title: title.to_string(),
+        user_name: user.map(|u| u.user.display_name.clone()),
+        role_label: user
+            .map(|u| u.role().label_zh().to_string())
+            .unwrap_or_default(),
+        dept_name: user
+            .and_then(|u| u.department.as_ref().map(|d| d.name.clone()))
+            .unwrap_or_default(),
+        csrf: user.map(|u| u.csrf().to_string()).unwrap_or_default(),
+        nav,
+    }
+}
+
+/// Render a page, or log and answer 500.
+pub fn render<T: Template>(t: &T) -> Response {
+    render_with_status(StatusCode::OK, t)
+}
+
+pub fn render_with_status<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => AppError::internal(format!("template: {e}")).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub next: String,
+    pub username: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub status: u16,
+    pub message: String,
+    pub code: String,
+}
