@@ -90,9 +90,7 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown role {0:?}; expected one of sys_admin, dept_admin, inspector, legal_reviewer, leader, enterprise"
-)]
+#[error("unknown role {0:?}; expected one of sys_admin, dept_admin, inspector, legal_reviewer, leader, enterprise")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

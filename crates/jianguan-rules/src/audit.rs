@@ -141,11 +141,7 @@ pub fn payload_digest(canonical_payload: &str) -> String {
 
 /// The message a daily checkpoint signs: the chain head at a moment.
 pub fn checkpoint_message(seq: i64, head_hash: &str, at: DateTime<Utc>) -> Vec<u8> {
-    format!(
-        "{CHECKPOINT_VERSION}\n{seq}\n{head_hash}\n{}\n",
-        format_time(at)
-    )
-    .into_bytes()
+    format!("{CHECKPOINT_VERSION}\n{seq}\n{head_hash}\n{}\n", format_time(at)).into_bytes()
 }
 
 /// One stored entry as read back for verification.
@@ -182,22 +178,16 @@ impl StoredEntry {
 /// Why the chain is broken, naming the first bad entry by its position.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainBreak {
-    #[error(
-        "entry {expected_seq} is missing (found entry {found_seq} in its place): deleted or reordered"
-    )]
+    #[error("entry {expected_seq} is missing (found entry {found_seq} in its place): deleted or reordered")]
     Gap { expected_seq: i64, found_seq: i64 },
     #[error("entry {seq} does not link to entry {}: its previous-hash field was changed, or an entry before it was removed or reordered", seq - 1)]
     BrokenLink { seq: i64 },
     #[error("entry {seq} was edited: stored hash {stored} but its content hashes to {computed}")]
-    Edited {
-        seq: i64,
-        stored: String,
-        computed: String,
-    },
+    Edited { seq: i64, stored: String, computed: String },
     #[error("entry {seq} was edited: its stored payload no longer matches its payload digest")]
     PayloadEdited { seq: i64 },
     #[error(
-        "the chain ends at entry {last_seq} but its recorded head is entry {head_seq}: trailing entries were deleted or the head was changed"
+        "entry {} is missing: the chain ends at entry {last_seq} but its recorded head is entry {head_seq} (trailing entries deleted, or the head changed)", last_seq + 1
     )]
     HeadMismatch { last_seq: i64, head_seq: i64 },
 }
@@ -207,9 +197,7 @@ impl ChainBreak {
     pub fn seq(&self) -> i64 {
         match self {
             ChainBreak::Gap { expected_seq, .. } => *expected_seq,
-            ChainBreak::BrokenLink { seq }
-            | ChainBreak::Edited { seq, .. }
-            | ChainBreak::PayloadEdited { seq } => *seq,
+            ChainBreak::BrokenLink { seq } | ChainBreak::Edited { seq, .. } | ChainBreak::PayloadEdited { seq } => *seq,
             ChainBreak::HeadMismatch { last_seq, .. } => last_seq + 1,
         }
     }
@@ -300,10 +288,7 @@ mod tests {
         for seq in 1..=n {
             let mut e = StoredEntry {
                 seq,
-                at: Utc
-                    .with_ymd_and_hms(2026, 11, 24, 8, 0, 0)
-                    .single()
-                    .unwrap_or_default()
+                at: Utc.with_ymd_and_hms(2026, 11, 24, 8, 0, 0).single().unwrap_or_default()
                     + chrono::Duration::microseconds(seq * 1_234_567),
                 actor: format!("user:{seq}"),
                 action: "user.create".into(),
@@ -332,10 +317,7 @@ mod tests {
 
     #[test]
     fn canonical_encoding_is_length_prefixed_and_stable() {
-        let at = Utc
-            .with_ymd_and_hms(2026, 1, 2, 3, 4, 5)
-            .single()
-            .unwrap_or_default();
+        let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).single().unwrap_or_default();
         let f = AuditFields {
             seq: 7,
             at,
@@ -408,17 +390,13 @@ mod tests {
     fn edited_payload_is_named() {
         let mut c = chain(4);
         c[1].payload = Some("{\"n\":99}".into());
-        assert_eq!(
-            verify(&c, 4, &c[3].hash),
-            Err(ChainBreak::PayloadEdited { seq: 2 })
-        );
+        assert_eq!(verify(&c, 4, &c[3].hash), Err(ChainBreak::PayloadEdited { seq: 2 }));
     }
 
     #[test]
     fn canonical_json_sorts_keys_at_every_depth() {
         let v: serde_json::Value =
-            serde_json::from_str(r#"{"b":1,"a":{"z":[3,{"y":null,"x":"中"}],"c":true}}"#)
-                .unwrap_or_default();
+            serde_json::from_str(r#"{"b":1,"a":{"z":[3,{"y":null,"x":"中"}],"c":true}}"#).unwrap_or_default();
         assert_eq!(
             canonical_json(&v),
             r#"{"a":{"c":true,"z":[3,{"x":"中","y":null}]},"b":1}"#

@@ -162,9 +162,6 @@ mod tests {
             DivisionCode::parse("4201a2"),
             Err(DivisionError::NotDigit { pos: 5, ch: 'a' })
         );
-        assert_eq!(
-            DivisionCode::parse("000100"),
-            Err(DivisionError::NoProvince)
-        );
+        assert_eq!(DivisionCode::parse("000100"), Err(DivisionError::NoProvince));
     }
 }

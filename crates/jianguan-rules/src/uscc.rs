@@ -16,9 +16,7 @@ use std::fmt;
 /// The 31 characters of GB 32100; I, O, S, V and Z are never used.
 pub const CHARSET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// W_i = 3^(i-1) mod 31 for i = 1..17.
-pub const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+pub const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 /// GB 11714-1997 weights for the 8-character organisation-code body.
 pub const ORG_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
 
@@ -60,9 +58,7 @@ fn check_org(body: &[u8]) -> Option<u8> {
 pub enum UsccError {
     #[error("a unified social credit code has 18 characters, found {0}")]
     Length(usize),
-    #[error(
-        "character {ch:?} at position {pos} is not allowed (I, O, S, V, Z and symbols never appear)"
-    )]
+    #[error("character {ch:?} at position {pos} is not allowed (I, O, S, V, Z and symbols never appear)")]
     BadChar { pos: usize, ch: char },
     #[error("positions 3–8 must be a division code; position {pos} is {ch:?}")]
     DivisionNotDigits { pos: usize, ch: char },
@@ -189,10 +185,7 @@ mod tests {
             assert_eq!(u.as_str(), c);
         }
         assert_eq!(
-            Uscc::parse(REAL[0])
-                .unwrap()
-                .division()
-                .map(|d| d.to_string()),
+            Uscc::parse(REAL[0]).unwrap().division().map(|d| d.to_string()),
             Some("440300".into())
         );
     }

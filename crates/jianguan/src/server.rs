@@ -37,11 +37,7 @@ pub async fn state(config: &Config, db: Db) -> anyhow::Result<AppState> {
 }
 
 /// Serve until Ctrl-C or SIGTERM. `on_ready` runs once the socket is bound.
-pub async fn run(
-    config: &Config,
-    state: AppState,
-    on_ready: impl FnOnce(SocketAddr),
-) -> anyhow::Result<()> {
+pub async fn run(config: &Config, state: AppState, on_ready: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -50,12 +46,9 @@ pub async fn run(
     on_ready(addr);
     let job = tokio::spawn(checkpoint_job(state.clone()));
     let app = build_router(state.clone());
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     job.abort();
     state.db.close().await;
     Ok(())
@@ -82,8 +75,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

@@ -29,42 +29,17 @@ pub fn routes() -> Vec<RouteDef> {
             Access::Public,
             get(public_checkpoints),
         ),
-        def(
-            Method::GET,
-            "/api/v1/public/audit/key",
-            Access::Public,
-            get(public_key),
-        ),
-        def(
-            Method::GET,
-            "/portal/audit",
-            Access::Public,
-            get(portal_page),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/audit/entries",
-            Access::Roles(SYS),
-            get(entries),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/audit/verify",
-            Access::Roles(SYS),
-            get(verify),
-        ),
+        def(Method::GET, "/api/v1/public/audit/key", Access::Public, get(public_key)),
+        def(Method::GET, "/portal/audit", Access::Public, get(portal_page)),
+        def(Method::GET, "/api/v1/audit/entries", Access::Roles(SYS), get(entries)),
+        def(Method::GET, "/api/v1/audit/verify", Access::Roles(SYS), get(verify)),
         def(
             Method::POST,
             "/api/v1/audit/checkpoints",
             Access::Roles(SYS),
             post(checkpoint_now),
         ),
-        def(
-            Method::GET,
-            "/admin/audit",
-            Access::Roles(SYS),
-            get(admin_page),
-        ),
+        def(Method::GET, "/admin/audit", Access::Roles(SYS), get(admin_page)),
     ]
 }
 
@@ -75,7 +50,8 @@ pub struct CheckpointList {
     pub message_format: &'static str,
 }
 
-const MESSAGE_FORMAT: &str = "ed25519 over UTF-8 \"jianguan-checkpoint-v1\\n{head_seq}\\n{head_hash}\\n{at as YYYY-MM-DDTHH:MM:SS.ffffffZ}\\n\"";
+const MESSAGE_FORMAT: &str =
+    "ed25519 over UTF-8 \"jianguan-checkpoint-v1\\n{head_seq}\\n{head_hash}\\n{at as YYYY-MM-DDTHH:MM:SS.ffffffZ}\\n\"";
 
 /// Signed daily checkpoints of the audit chain head, newest first (public).
 #[utoipa::path(get, path = "/api/v1/public/audit/checkpoints", tag = "audit", responses((status = 200, body = CheckpointList)))]
@@ -118,10 +94,7 @@ pub struct EntryList {
 /// The newest audit entries (system administrators).
 #[utoipa::path(get, path = "/api/v1/audit/entries", tag = "audit", security(("bearer" = [])), params(EntriesQuery),
     responses((status = 200, body = EntryList), (status = 403, body = crate::platform::error::Problem)))]
-pub async fn entries(
-    State(state): State<AppState>,
-    Query(q): Query<EntriesQuery>,
-) -> AppResult<Json<EntryList>> {
+pub async fn entries(State(state): State<AppState>, Query(q): Query<EntriesQuery>) -> AppResult<Json<EntryList>> {
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     Ok(Json(EntryList {
         entries: store::recent(&state.db, q.before, limit).await?,
@@ -142,25 +115,20 @@ pub struct VerifyReport {
     responses((status = 200, body = VerifyReport)))]
 pub async fn verify(State(state): State<AppState>) -> AppResult<Json<VerifyReport>> {
     let pinned = hex::encode(state.key.verifying_key().as_bytes());
-    Ok(Json(
-        match store::verify(&state.db, Some(&pinned)).await? {
-            VerifyOutcome::Intact {
-                entries,
-                checkpoints,
-            } => VerifyReport {
-                intact: true,
-                entries,
-                checkpoints,
-                problem: None,
-            },
-            VerifyOutcome::Broken(p) => VerifyReport {
-                intact: false,
-                entries: 0,
-                checkpoints: 0,
-                problem: Some(p),
-            },
+    Ok(Json(match store::verify(&state.db, Some(&pinned)).await? {
+        VerifyOutcome::Intact { entries, checkpoints } => VerifyReport {
+            intact: true,
+            entries,
+            checkpoints,
+            problem: None,
         },
-    ))
+        VerifyOutcome::Broken(p) => VerifyReport {
+            intact: false,
+            entries: 0,
+            checkpoints: 0,
+            problem: Some(p),
+        },
+    }))
 }
 
 /// Sign today's checkpoint now if it does not exist yet (system administrators).
@@ -192,10 +160,7 @@ pub struct PortalAuditPage {
     pub public_key: String,
 }
 
-async fn portal_page(
-    State(state): State<AppState>,
-    MaybeUser(user): MaybeUser,
-) -> AppResult<Response> {
+async fn portal_page(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> AppResult<Response> {
     Ok(render(&PortalAuditPage {
         layout: layout(user.as_ref(), "审计链公示", "/portal/audit"),
         checkpoints: store::checkpoints(&state.db, 60).await?,
@@ -233,14 +198,9 @@ async fn admin_page(
         Some(_) => {
             let pinned = hex::encode(state.key.verifying_key().as_bytes());
             Some(match store::verify(&state.db, Some(&pinned)).await? {
-                VerifyOutcome::Intact {
-                    entries,
-                    checkpoints,
-                } => VerifyReportView {
+                VerifyOutcome::Intact { entries, checkpoints } => VerifyReportView {
                     intact: true,
-                    text: format!(
-                        "审计链完整：共 {entries} 条记录，{checkpoints} 个签名检查点均验证通过。"
-                    ),
+                    text: format!("审计链完整：共 {entries} 条记录，{checkpoints} 个签名检查点均验证通过。"),
                 },
                 VerifyOutcome::Broken(p) => VerifyReportView {
                     intact: false,

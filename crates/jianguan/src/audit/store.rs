@@ -6,8 +6,7 @@ use crate::{on_db, on_tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use jianguan_rules::audit::{
-    AuditFields, ChainVerifier, StoredEntry, canonical_json, checkpoint_message, entry_hash,
-    payload_digest,
+    AuditFields, ChainVerifier, StoredEntry, canonical_json, checkpoint_message, entry_hash, payload_digest,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -136,17 +135,11 @@ pub struct AuditEntry {
     pub prev_hash: String,
 }
 
-const ENTRY_COLUMNS: &str =
-    "seq, at, actor, action, object_type, object_id, payload, payload_digest, prev_hash, hash";
+const ENTRY_COLUMNS: &str = "seq, at, actor, action, object_type, object_id, payload, payload_digest, prev_hash, hash";
 
 /// The newest entries, newest first, optionally before a seq (paging).
-pub async fn recent(
-    db: &Db,
-    before: Option<i64>,
-    limit: i64,
-) -> Result<Vec<AuditEntry>, sqlx::Error> {
-    let sql =
-        format!("select {ENTRY_COLUMNS} from audit_log where seq < $1 order by seq desc limit $2");
+pub async fn recent(db: &Db, before: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    let sql = format!("select {ENTRY_COLUMNS} from audit_log where seq < $1 order by seq desc limit $2");
     let rows: Vec<EntryRow> = on_db!(db, pool => {
         sqlx::query_as(&sql).bind(before.unwrap_or(i64::MAX)).bind(limit).fetch_all(pool).await?
     });
@@ -248,10 +241,7 @@ pub fn checkpoint_signature_ok(cp: &Checkpoint, pinned: Option<&str>) -> bool {
     let (Ok(k), Ok(s)) = (hex::decode(key_hex), hex::decode(&cp.signature)) else {
         return false;
     };
-    let (Ok(k), Ok(s)) = (
-        <[u8; 32]>::try_from(k.as_slice()),
-        <[u8; 64]>::try_from(s.as_slice()),
-    ) else {
+    let (Ok(k), Ok(s)) = (<[u8; 32]>::try_from(k.as_slice()), <[u8; 64]>::try_from(s.as_slice())) else {
         return false;
     };
     let Ok(vk) = VerifyingKey::from_bytes(&k) else {
@@ -284,11 +274,10 @@ pub async fn verify(db: &Db, pinned_key: Option<&str>) -> Result<VerifyOutcome, 
             )));
         }
     }
-    let expected: BTreeMap<i64, Vec<&Checkpoint>> =
-        cps.iter().fold(BTreeMap::new(), |mut m, cp| {
-            m.entry(cp.head_seq).or_insert_with(Vec::new).push(cp);
-            m
-        });
+    let expected: BTreeMap<i64, Vec<&Checkpoint>> = cps.iter().fold(BTreeMap::new(), |mut m, cp| {
+        m.entry(cp.head_seq).or_insert_with(Vec::new).push(cp);
+        m
+    });
     let mut v = ChainVerifier::new();
     let mut last = 0i64;
     let sql = format!("select {ENTRY_COLUMNS} from audit_log where seq > $1 order by seq limit $2");

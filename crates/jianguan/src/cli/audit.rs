@@ -37,13 +37,8 @@ pub async fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             let outcome = verify(&db, a.public_key.as_deref()).await?;
             db.close().await;
             match outcome {
-                VerifyOutcome::Intact {
-                    entries,
-                    checkpoints,
-                } => {
-                    println!(
-                        "audit chain intact: {entries} entries, {checkpoints} signed checkpoints verified"
-                    );
+                VerifyOutcome::Intact { entries, checkpoints } => {
+                    println!("audit chain intact: {entries} entries, {checkpoints} signed checkpoints verified");
                     Ok(ExitCode::SUCCESS)
                 }
                 VerifyOutcome::Broken(problem) => {

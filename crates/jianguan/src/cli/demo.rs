@@ -21,8 +21,7 @@ pub struct DemoArgs {
 pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let config = Config::resolve(&args.serve)?;
     if let Some(p) = &args.demo_password {
-        jianguan_rules::login::check_password(p)
-            .map_err(|e| anyhow::anyhow!("--demo-password is too weak: {e}"))?;
+        jianguan_rules::login::check_password(p).map_err(|e| anyhow::anyhow!("--demo-password is too weak: {e}"))?;
     }
     let db = server::open_db(&config).await?;
     let mut failure = None;
@@ -34,13 +33,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         }),
     })
     .await
-    .map_err(|e| {
-        anyhow::anyhow!(
-            "loading the demo failed: {} ({})",
-            e.detail,
-            e.code.as_str()
-        )
-    })?;
+    .map_err(|e| anyhow::anyhow!("loading the demo failed: {} ({})", e.detail, e.code.as_str()))?;
     if let Some(e) = failure {
         return Err(e);
     }
@@ -57,13 +50,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         );
         for (a, pw) in &accounts {
             let place = a.department.or(a.uscc).unwrap_or("-");
-            println!(
-                "  {:<12} {:<16} {:<22} {}",
-                a.username,
-                a.role.as_str(),
-                place,
-                pw
-            );
+            println!("  {:<12} {:<16} {:<22} {}", a.username, a.role.as_str(), place, pw);
         }
         println!();
         println!("Press Ctrl-C to stop.");

@@ -17,12 +17,7 @@ use std::process::ExitCode;
 )]
 pub struct Cli {
     /// Log format: `text` for people, `json` for log collectors.
-    #[arg(
-        long,
-        global = true,
-        env = "JIANGUAN_LOG_FORMAT",
-        default_value = "text"
-    )]
+    #[arg(long, global = true, env = "JIANGUAN_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
     #[command(subcommand)]
     pub command: Command,
@@ -46,8 +41,7 @@ pub enum Command {
 
 fn init_logging(format: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("JIANGUAN_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_env("JIANGUAN_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -62,10 +56,7 @@ fn init_logging(format: &str) {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log_format);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

@@ -10,9 +10,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     tracing::info!(config = %config.describe(), "starting");
     let db = server::open_db(&config).await?;
     let state = server::state(&config, db).await?;
-    server::run(&config, state, |addr| {
-        println!("jianguan listening on http://{addr}")
-    })
-    .await?;
+    server::run(&config, state, |addr| println!("jianguan listening on http://{addr}")).await?;
     Ok(ExitCode::SUCCESS)
 }

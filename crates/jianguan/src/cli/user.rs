@@ -92,8 +92,7 @@ async fn add(a: AddArgs) -> anyhow::Result<ExitCode> {
         cert_valid_until: a.cert_valid_until,
         password,
     };
-    let result =
-        store::create_user(&db, &Actor::Cli, &DataScope::All, Clock::System.now(), &new).await;
+    let result = store::create_user(&db, &Actor::Cli, &DataScope::All, Clock::System.now(), &new).await;
     db.close().await;
     match result {
         Ok(u) => {
@@ -101,11 +100,7 @@ async fn add(a: AddArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            let fields: Vec<String> = e
-                .errors
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect();
+            let fields: Vec<String> = e.errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
             eprintln!(
                 "error: {} ({}){}",
                 e.code.title(),

@@ -73,13 +73,7 @@ pub const DEPARTMENTS: &[(&str, &str, DeptKind, &str, Option<&str>)] = &[
         "420100",
         None,
     ),
-    (
-        "420100-JTYS",
-        "武汉市交通运输局",
-        DeptKind::Transport,
-        "420100",
-        None,
-    ),
+    ("420100-JTYS", "武汉市交通运输局", DeptKind::Transport, "420100", None),
     (
         "420100-NYNC",
         "武汉市农业农村局",

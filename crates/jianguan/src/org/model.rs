@@ -114,15 +114,10 @@ impl NewDepartment {
             ));
         }
         if self.name.trim().is_empty() || self.name.chars().count() > 100 {
-            return Err(AppError::field(
-                ErrorCode::ValidationFailed,
-                "name",
-                "1–100 characters",
-            ));
+            return Err(AppError::field(ErrorCode::ValidationFailed, "name", "1–100 characters"));
         }
-        DivisionCode::parse(&self.division_code).map_err(|e| {
-            AppError::field(ErrorCode::InvalidDivision, "division_code", e.to_string())
-        })
+        DivisionCode::parse(&self.division_code)
+            .map_err(|e| AppError::field(ErrorCode::InvalidDivision, "division_code", e.to_string()))
     }
 }
 
@@ -194,8 +189,7 @@ impl NewUser {
         }
         jianguan_rules::login::check_password(&self.password)
             .map_err(|e| AppError::field(ErrorCode::WeakPassword, "password", e.to_string()))?;
-        if self.role.needs_department() && self.department_code.as_deref().is_none_or(str::is_empty)
-        {
+        if self.role.needs_department() && self.department_code.as_deref().is_none_or(str::is_empty) {
             return Err(AppError::field(
                 ErrorCode::ValidationFailed,
                 "department_code",
@@ -203,8 +197,7 @@ impl NewUser {
             ));
         }
         if self.role.needs_certificate()
-            && (self.cert_no.as_deref().is_none_or(str::is_empty)
-                || self.cert_valid_until.is_none())
+            && (self.cert_no.as_deref().is_none_or(str::is_empty) || self.cert_valid_until.is_none())
         {
             return Err(AppError::field(
                 ErrorCode::ValidationFailed,

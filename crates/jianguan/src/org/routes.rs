@@ -44,24 +44,9 @@ pub fn routes() -> Vec<RouteDef> {
             Access::Roles(ORG_READERS),
             get(get_department),
         ),
-        def(
-            Method::GET,
-            "/api/v1/users",
-            Access::Roles(ADMINS),
-            get(list_users),
-        ),
-        def(
-            Method::POST,
-            "/api/v1/users",
-            Access::Roles(ADMINS),
-            post(create_user),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/users/{id}",
-            Access::Roles(ADMINS),
-            get(get_user),
-        ),
+        def(Method::GET, "/api/v1/users", Access::Roles(ADMINS), get(list_users)),
+        def(Method::POST, "/api/v1/users", Access::Roles(ADMINS), post(create_user)),
+        def(Method::GET, "/api/v1/users/{id}", Access::Roles(ADMINS), get(get_user)),
         def(
             Method::PUT,
             "/api/v1/users/{id}/password",
@@ -118,10 +103,7 @@ pub struct UserOne {
 /// Departments in the caller's region, as a tree in pre-order.
 #[utoipa::path(get, path = "/api/v1/departments", tag = "org", security(("bearer" = [])),
     responses((status = 200, body = DepartmentList), (status = 401, body = crate::platform::error::Problem), (status = 403, body = crate::platform::error::Problem)))]
-pub async fn list_departments(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> AppResult<Json<DepartmentList>> {
+pub async fn list_departments(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<DepartmentList>> {
     Ok(Json(DepartmentList {
         departments: store::list_departments(&state.db, &user.scope()).await?,
     }))
@@ -136,8 +118,7 @@ pub async fn create_department(
     user: CurrentUser,
     ApiJson(new): ApiJson<NewDepartment>,
 ) -> AppResult<(StatusCode, Json<DepartmentOne>)> {
-    let department =
-        store::create_department(&state.db, &user.actor(), state.clock.now(), &new).await?;
+    let department = store::create_department(&state.db, &user.actor(), state.clock.now(), &new).await?;
     Ok((StatusCode::CREATED, Json(DepartmentOne { department })))
 }
 
@@ -153,10 +134,7 @@ pub async fn get_department(
     let department = store::department_by_code(&state.db, &code)
         .await?
         .ok_or_else(|| AppError::not_found("department"))?;
-    if !department
-        .division()
-        .is_some_and(|d| user.scope().covers(&d))
-    {
+    if !department.division().is_some_and(|d| user.scope().covers(&d)) {
         return Err(AppError::out_of_scope());
     }
     Ok(Json(DepartmentOne { department }))
@@ -165,10 +143,7 @@ pub async fn get_department(
 /// Accounts of departments in the caller's region.
 #[utoipa::path(get, path = "/api/v1/users", tag = "org", security(("bearer" = [])),
     responses((status = 200, body = UserList), (status = 403, body = crate::platform::error::Problem)))]
-pub async fn list_users(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> AppResult<Json<UserList>> {
+pub async fn list_users(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<UserList>> {
     Ok(Json(UserList {
         users: store::list_users(&state.db, &user.scope()).await?,
     }))
@@ -184,14 +159,7 @@ pub async fn create_user(
     current: CurrentUser,
     ApiJson(new): ApiJson<NewUser>,
 ) -> AppResult<(StatusCode, Json<UserOne>)> {
-    let user = store::create_user(
-        &state.db,
-        &current.actor(),
-        &current.scope(),
-        state.clock.now(),
-        &new,
-    )
-    .await?;
+    let user = store::create_user(&state.db, &current.actor(), &current.scope(), state.clock.now(), &new).await?;
     Ok((StatusCode::CREATED, Json(UserOne { user })))
 }
 
@@ -248,14 +216,7 @@ pub async fn reset_password(
     if user.role == Role::SysAdmin && current.role() != Role::SysAdmin {
         return Err(AppError::forbidden());
     }
-    store::set_password(
-        &state.db,
-        &current.actor(),
-        state.clock.now(),
-        id,
-        &body.password,
-    )
-    .await?;
+    store::set_password(&state.db, &current.actor(), state.clock.now(), id, &body.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -273,21 +234,14 @@ pub(super) fn form_to_new_user(f: views::UserForm) -> Result<NewUser, AppError> 
             e.to_string(),
         )
     })?;
-    let cert_valid_until = match f
-        .cert_valid_until
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(d) => Some(
-            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-                AppError::field(
-                    crate::platform::error::ErrorCode::ValidationFailed,
-                    "cert_valid_until",
-                    "日期格式应为 YYYY-MM-DD",
-                )
-            })?,
-        ),
+    let cert_valid_until = match f.cert_valid_until.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(d) => Some(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            AppError::field(
+                crate::platform::error::ErrorCode::ValidationFailed,
+                "cert_valid_until",
+                "日期格式应为 YYYY-MM-DD",
+            )
+        })?),
         None => None,
     };
     let opt = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());

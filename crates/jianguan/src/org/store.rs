@@ -36,8 +36,7 @@ impl From<DeptRow> for Department {
     }
 }
 
-const DEPT_SELECT: &str =
-    "select d.id, d.code, d.name, d.kind, d.division_code, p.code as parent_code
+const DEPT_SELECT: &str = "select d.id, d.code, d.name, d.kind, d.division_code, p.code as parent_code
      from departments d left join departments p on p.id = d.parent_id";
 
 /// Departments within a scope, ordered by division then code (a tree walk order).
@@ -48,15 +47,13 @@ pub async fn list_departments(db: &Db, scope: &DataScope) -> Result<Vec<Departme
         scope,
         "order by d.division_code, d.code",
     );
-    let rows: Vec<DeptRow> =
-        on_db!(db, pool => sqlx::query_as(&sql).bind(pattern).fetch_all(pool).await?);
+    let rows: Vec<DeptRow> = on_db!(db, pool => sqlx::query_as(&sql).bind(pattern).fetch_all(pool).await?);
     Ok(rows.into_iter().map(Department::from).collect())
 }
 
 pub async fn department_by_code(db: &Db, code: &str) -> Result<Option<Department>, sqlx::Error> {
     let sql = format!("{DEPT_SELECT} where d.code = $1");
-    let row: Option<DeptRow> =
-        on_db!(db, pool => sqlx::query_as(&sql).bind(code).fetch_optional(pool).await?);
+    let row: Option<DeptRow> = on_db!(db, pool => sqlx::query_as(&sql).bind(code).fetch_optional(pool).await?);
     Ok(row.map(Department::from))
 }
 
@@ -82,13 +79,9 @@ pub async fn create_department(
     let division = new.validate()?;
     let parent = match new.parent_code.as_deref().filter(|s| !s.is_empty()) {
         Some(pc) => {
-            let p = department_by_code(db, pc).await?.ok_or_else(|| {
-                AppError::field(
-                    ErrorCode::ValidationFailed,
-                    "parent_code",
-                    "no such department",
-                )
-            })?;
+            let p = department_by_code(db, pc)
+                .await?
+                .ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "parent_code", "no such department"))?;
             if !p.division().is_some_and(|pd| pd.covers(&division)) {
                 return Err(AppError::field(
                     ErrorCode::ValidationFailed,
@@ -189,15 +182,13 @@ impl UserRow {
     }
 }
 
-const USER_SELECT: &str =
-    "select u.id, u.username, u.display_name, u.role, d.code as department_code,
+const USER_SELECT: &str = "select u.id, u.username, u.display_name, u.role, d.code as department_code,
             u.uscc, u.cert_no, u.cert_valid_until, u.active, u.locked_until, u.created_at
      from users u left join departments d on d.id = u.department_id";
 
 pub async fn user_by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
     let sql = format!("{USER_SELECT} where u.id = $1");
-    let row: Option<UserRow> =
-        on_db!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?);
+    let row: Option<UserRow> = on_db!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?);
     row.map(UserRow::into_user).transpose()
 }
 
@@ -215,8 +206,7 @@ pub async fn list_users(db: &Db, scope: &DataScope) -> Result<Vec<User>, sqlx::E
         DataScope::All => (format!("{USER_SELECT} order by u.id"), "%".to_string()),
         _ => scoped(USER_SELECT, "d.division_code", scope, "order by u.id"),
     };
-    let rows: Vec<UserRow> =
-        on_db!(db, pool => sqlx::query_as(&sql).bind(pattern).fetch_all(pool).await?);
+    let rows: Vec<UserRow> = on_db!(db, pool => sqlx::query_as(&sql).bind(pattern).fetch_all(pool).await?);
     rows.into_iter().map(UserRow::into_user).collect()
 }
 
@@ -231,13 +221,9 @@ pub async fn create_user(
     let uscc = new.validate()?;
     let dept = match new.department_code.as_deref().filter(|s| !s.is_empty()) {
         Some(code) => {
-            let d = department_by_code(db, code).await?.ok_or_else(|| {
-                AppError::field(
-                    ErrorCode::ValidationFailed,
-                    "department_code",
-                    "no such department",
-                )
-            })?;
+            let d = department_by_code(db, code)
+                .await?
+                .ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "department_code", "no such department"))?;
             if !d.division().is_some_and(|dv| creator_scope.covers(&dv)) {
                 return Err(AppError::out_of_scope());
             }
@@ -297,9 +283,7 @@ pub async fn create_user(
     )
     .await?;
     tx.commit().await?;
-    user_by_id(db, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("user"))
+    user_by_id(db, id).await?.ok_or_else(|| AppError::not_found("user"))
 }
 
 /// Set a new password (and clear any lock-out).

@@ -39,11 +39,7 @@ fn depth(d: &Department) -> u8 {
     }
 }
 
-async fn departments_view(
-    state: &AppState,
-    user: &CurrentUser,
-    error: Option<String>,
-) -> AppResult<DepartmentsPage> {
+async fn departments_view(state: &AppState, user: &CurrentUser, error: Option<String>) -> AppResult<DepartmentsPage> {
     let rows = store::list_departments(&state.db, &user.scope())
         .await?
         .into_iter()
@@ -56,18 +52,12 @@ async fn departments_view(
         layout: layout(Some(user), "组织机构", "/admin/departments"),
         rows,
         can_create: user.role() == Role::SysAdmin,
-        kinds: DeptKind::ALL
-            .iter()
-            .map(|k| (k.as_str(), k.label_zh()))
-            .collect(),
+        kinds: DeptKind::ALL.iter().map(|k| (k.as_str(), k.label_zh())).collect(),
         error,
     })
 }
 
-pub async fn departments_page(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> AppResult<Response> {
+pub async fn departments_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
     Ok(render(&departments_view(&state, &user, None).await?))
 }
 
@@ -87,10 +77,7 @@ pub async fn departments_submit(
 ) -> AppResult<Response> {
     let Some(kind) = DeptKind::parse(&f.kind) else {
         let page = departments_view(&state, &user, Some("请选择部门类别。".into())).await?;
-        return Ok(render_with_status(
-            ErrorCode::ValidationFailed.status(),
-            &page,
-        ));
+        return Ok(render_with_status(ErrorCode::ValidationFailed.status(), &page));
     };
     let new = NewDepartment {
         code: f.code,
@@ -109,11 +96,7 @@ pub async fn departments_submit(
 
 /// Re-render a form page with the error in Chinese (and the field named),
 /// in the error's status; internal errors stay internal.
-fn form_error<P: Template>(
-    e: AppError,
-    mut page: P,
-    set: impl FnOnce(&mut P, String),
-) -> AppResult<Response> {
+fn form_error<P: Template>(e: AppError, mut page: P, set: impl FnOnce(&mut P, String)) -> AppResult<Response> {
     if e.code == ErrorCode::Internal {
         return Err(e);
     }
@@ -154,11 +137,7 @@ pub struct UsersPage {
     pub today: chrono::NaiveDate,
 }
 
-async fn users_view(
-    state: &AppState,
-    user: &CurrentUser,
-    error: Option<String>,
-) -> AppResult<UsersPage> {
+async fn users_view(state: &AppState, user: &CurrentUser, error: Option<String>) -> AppResult<UsersPage> {
     let scope = user.scope();
     let roles = Role::ALL
         .into_iter()
@@ -197,22 +176,11 @@ pub async fn users_submit(
     PageForm(f): PageForm<UserForm>,
 ) -> AppResult<Response> {
     let result = match form_to_new_user(f) {
-        Ok(new) => {
-            store::create_user(
-                &state.db,
-                &user.actor(),
-                &user.scope(),
-                state.clock.now(),
-                &new,
-            )
-            .await
-        }
+        Ok(new) => store::create_user(&state.db, &user.actor(), &user.scope(), state.clock.now(), &new).await,
         Err(e) => Err(e),
     };
     match result {
         Ok(_) => Ok(back_to("/admin/users")),
-        Err(e) => form_error(e, users_view(&state, &user, None).await?, |p, m| {
-            p.error = Some(m)
-        }),
+        Err(e) => form_error(e, users_view(&state, &user, None).await?, |p, m| p.error = Some(m)),
     }
 }

@@ -69,10 +69,8 @@ impl Config {
     pub fn resolve(args: &ServeArgs) -> anyhow::Result<Self> {
         let file = match &args.db.config {
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .with_context(|| format!("cannot read {}", p.display()))?;
-                toml::from_str::<FileConfig>(&text)
-                    .with_context(|| format!("invalid config file {}", p.display()))?
+                let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+                toml::from_str::<FileConfig>(&text).with_context(|| format!("invalid config file {}", p.display()))?
             }
             None => FileConfig::default(),
         };
@@ -93,9 +91,9 @@ impl Config {
             .clone()
             .or(file.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
-        let listen = listen_text.parse().with_context(|| {
-            format!("--listen {listen_text:?} is not an address like 127.0.0.1:8080")
-        })?;
+        let listen = listen_text
+            .parse()
+            .with_context(|| format!("--listen {listen_text:?} is not an address like 127.0.0.1:8080"))?;
         Ok(Config {
             listen,
             database_url,
@@ -147,10 +145,7 @@ mod tests {
         assert!(!c.describe().contains("secret"));
         assert!(!format!("{c:?}").contains("secret"));
         args.listen = Some("127.0.0.1:7000".into());
-        assert_eq!(
-            Config::resolve(&args).unwrap().listen.to_string(),
-            "127.0.0.1:7000"
-        );
+        assert_eq!(Config::resolve(&args).unwrap().listen.to_string(), "127.0.0.1:7000");
     }
 
     #[test]

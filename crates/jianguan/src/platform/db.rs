@@ -22,11 +22,8 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 /// versions (checked by a test).
 type Embedded = (i64, &'static str, &'static str);
 
-pub const SQLITE_MIGRATIONS: &[Embedded] = &[(
-    1,
-    "platform",
-    include_str!("../../migrations/sqlite/0001_platform.sql"),
-)];
+pub const SQLITE_MIGRATIONS: &[Embedded] =
+    &[(1, "platform", include_str!("../../migrations/sqlite/0001_platform.sql"))];
 
 pub const POSTGRES_MIGRATIONS: &[Embedded] = &[(
     1,
@@ -39,13 +36,7 @@ fn migrator(list: &[Embedded]) -> Migrator {
         migrations: Cow::Owned(
             list.iter()
                 .map(|(v, d, sql)| {
-                    Migration::new(
-                        *v,
-                        Cow::Borrowed(*d),
-                        MigrationType::Simple,
-                        Cow::Borrowed(*sql),
-                        false,
-                    )
+                    Migration::new(*v, Cow::Borrowed(*d), MigrationType::Simple, Cow::Borrowed(*sql), false)
                 })
                 .collect(),
         ),
@@ -141,20 +132,16 @@ impl Tx {
     }
 }
 
-/// Options for opening a database.
+/// Options for opening a database. (A PostgreSQL schema is chosen in the URL:
+/// `?options[search_path]=NAME`; tests use one schema per test.)
 #[derive(Debug, Clone)]
 pub struct DbOptions {
     pub max_connections: u32,
-    /// PostgreSQL only: a schema to use as `search_path` (tests use one per test).
-    pub pg_schema: Option<String>,
 }
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self {
-            max_connections: 8,
-            pg_schema: None,
-        }
+        Self { max_connections: 8 }
     }
 }
 
@@ -181,10 +168,7 @@ impl Db {
                 })
             }
             Backend::Postgres => {
-                let mut co = PgConnectOptions::from_str(url).context("invalid PostgreSQL URL")?;
-                if let Some(schema) = &opts.pg_schema {
-                    co = co.options([("search_path", schema.as_str())]);
-                }
+                let co = PgConnectOptions::from_str(url).context("invalid PostgreSQL URL")?;
                 let pool = PgPoolOptions::new()
                     .max_connections(opts.max_connections)
                     .acquire_timeout(Duration::from_secs(10))
@@ -269,9 +253,6 @@ mod tests {
             redact_url("postgres://jg:secret@db:5432/jg"),
             "postgres://jg:***@db:5432/jg"
         );
-        assert_eq!(
-            redact_url("sqlite://data/jianguan.db"),
-            "sqlite://data/jianguan.db"
-        );
+        assert_eq!(redact_url("sqlite://data/jianguan.db"), "sqlite://data/jianguan.db");
     }
 }

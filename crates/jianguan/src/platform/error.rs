@@ -102,14 +102,10 @@ impl ErrorCode {
             ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ErrorCode::AccountLocked => StatusCode::LOCKED,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::Forbidden | ErrorCode::OutOfScope | ErrorCode::CsrfFailed => {
-                StatusCode::FORBIDDEN
-            }
+            ErrorCode::Forbidden | ErrorCode::OutOfScope | ErrorCode::CsrfFailed => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::Conflict | ErrorCode::UsernameTaken | ErrorCode::DepartmentExists => {
-                StatusCode::CONFLICT
-            }
+            ErrorCode::Conflict | ErrorCode::UsernameTaken | ErrorCode::DepartmentExists => StatusCode::CONFLICT,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -161,9 +157,7 @@ impl ErrorCode {
             ErrorCode::DepartmentExists => "部门编码已存在。",
             ErrorCode::InvalidUscc => "统一社会信用代码无效。",
             ErrorCode::InvalidDivision => "行政区划代码无效。",
-            ErrorCode::WeakPassword => {
-                "密码强度不足：至少8位，并包含大写字母、小写字母、数字、符号中的三类。"
-            }
+            ErrorCode::WeakPassword => "密码强度不足：至少8位，并包含大写字母、小写字母、数字、符号中的三类。",
             ErrorCode::PayloadTooLarge => "提交的内容过大。",
             ErrorCode::Internal => "系统内部错误，请稍后再试或联系管理员。",
             ErrorCode::Unavailable => "服务暂不可用，请稍后再试。",

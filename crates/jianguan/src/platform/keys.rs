@@ -12,17 +12,12 @@ pub const KEY_FILE: &str = "server-ed25519.key";
 pub fn load_or_create(data_dir: &Path) -> anyhow::Result<SigningKey> {
     let path = data_dir.join(KEY_FILE);
     if path.exists() {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let bytes = hex::decode(text.trim()).context("server key file is not hex")?;
-        let seed: [u8; 32] = bytes
-            .as_slice()
-            .try_into()
-            .context("server key must be 32 bytes")?;
+        let seed: [u8; 32] = bytes.as_slice().try_into().context("server key must be 32 bytes")?;
         return Ok(SigningKey::from_bytes(&seed));
     }
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
     write_private(&path, &hex::encode(seed))?;

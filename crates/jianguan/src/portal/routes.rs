@@ -30,16 +30,10 @@ pub struct PublicHome {
     pub latest: Option<Checkpoint>,
 }
 
-async fn public_home(
-    State(state): State<AppState>,
-    MaybeUser(user): MaybeUser,
-) -> AppResult<Response> {
+async fn public_home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> AppResult<Response> {
     Ok(render(&PublicHome {
         layout: layout(user.as_ref(), "信息公开", "/"),
-        latest: audit_store::checkpoints(&state.db, 1)
-            .await?
-            .into_iter()
-            .next(),
+        latest: audit_store::checkpoints(&state.db, 1).await?.into_iter().next(),
     }))
 }
 
@@ -83,9 +77,7 @@ async fn workbench(State(state): State<AppState>, user: CurrentUser) -> AppResul
         };
         CertView {
             number: n.clone(),
-            valid_until: until
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "未登记".into()),
+            valid_until: until.map(|d| d.to_string()).unwrap_or_else(|| "未登记".into()),
             state: st,
         }
     });
@@ -95,11 +87,7 @@ async fn workbench(State(state): State<AppState>, user: CurrentUser) -> AppResul
         role: role.as_str(),
         role_zh: role.label_zh(),
         display_name: user.user.display_name.clone(),
-        dept_name: user
-            .department
-            .as_ref()
-            .map(|d| d.name.clone())
-            .unwrap_or_default(),
+        dept_name: user.department.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
         region: user
             .department
             .as_ref()
@@ -112,10 +100,7 @@ async fn workbench(State(state): State<AppState>, user: CurrentUser) -> AppResul
         } else {
             0
         },
-        latest: audit_store::checkpoints(&state.db, 1)
-            .await?
-            .into_iter()
-            .next(),
+        latest: audit_store::checkpoints(&state.db, 1).await?.into_iter().next(),
         cert,
         uscc: user.user.uscc.clone().unwrap_or_default(),
     }))

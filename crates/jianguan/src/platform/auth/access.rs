@@ -72,10 +72,7 @@ impl CurrentUser {
 
     /// The region this user may see and act in.
     pub fn scope(&self) -> DataScope {
-        DataScope::for_user(
-            self.user.role,
-            self.department.as_ref().and_then(Department::division),
-        )
+        DataScope::for_user(self.user.role, self.department.as_ref().and_then(Department::division))
     }
 
     pub fn csrf(&self) -> &str {
@@ -112,10 +109,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
 }
 
@@ -127,17 +121,11 @@ fn unsafe_method(m: &Method) -> bool {
 const FORM_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Resolve the caller and check CSRF for cookie-authenticated writes.
-pub async fn authenticate(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn authenticate(State(state): State<AppState>, jar: CookieJar, req: Request, next: Next) -> Response {
     let now = state.clock.now();
     let headers = req.headers();
     // Browsers say where a request came from; refuse cross-site writes outright.
-    if unsafe_method(req.method())
-        && headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site")
+    if unsafe_method(req.method()) && headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site")
     {
         return AppError::new(ErrorCode::CsrfFailed, "cross-site request refused").into_response();
     }
@@ -182,8 +170,7 @@ pub async fn authenticate(
                 Err(e) => return e.into_response(),
             };
             if !ok {
-                return AppError::new(ErrorCode::CsrfFailed, "missing or wrong CSRF token")
-                    .into_response();
+                return AppError::new(ErrorCode::CsrfFailed, "missing or wrong CSRF token").into_response();
             }
             req = rebuilt;
         }
@@ -214,10 +201,7 @@ async fn load(state: &AppState, uid: i64) -> Result<Option<(User, Option<Departm
 /// `csrf_token` field of an urlencoded form (plain HTML forms).
 async fn csrf_ok(req: Request, expected: &str) -> Result<(bool, Request), AppError> {
     if let Some(h) = req.headers().get("x-csrf-token") {
-        let ok = h
-            .to_str()
-            .map(|v| constant_eq(v, expected))
-            .unwrap_or(false);
+        let ok = h.to_str().map(|v| constant_eq(v, expected)).unwrap_or(false);
         return Ok((ok, req));
     }
     let is_form = req
@@ -240,19 +224,12 @@ async fn csrf_ok(req: Request, expected: &str) -> Result<(bool, Request), AppErr
 }
 
 fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Per-route guard: answer 401 or 403 before the handler runs.
 pub async fn require(State(access): State<Access>, req: Request, next: Next) -> Response {
-    let matched = req
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .cloned();
+    let matched = req.extensions().get::<axum::extract::MatchedPath>().cloned();
     let mut res = match access.allows(req.extensions().get::<CurrentUser>()) {
         Ok(()) => next.run(req).await,
         Err(e) => e.into_response(),

@@ -47,10 +47,7 @@ impl LoginLimiter {
 /// What a successful sign-in hands out.
 pub enum Credential {
     Session(NewSession),
-    Token {
-        token: String,
-        expires_at: DateTime<Utc>,
-    },
+    Token { token: String, expires_at: DateTime<Utc> },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -122,17 +119,9 @@ pub async fn sign_in(
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(
-            user.id = user.id,
-            failures,
-            locked = lock.is_some(),
-            "sign-in failed"
-        );
+        tracing::info!(user.id = user.id, failures, locked = lock.is_some(), "sign-in failed");
         return Err(match lock {
-            Some(_) => AppError::new(
-                ErrorCode::AccountLocked,
-                "too many failed attempts; account locked",
-            ),
+            Some(_) => AppError::new(ErrorCode::AccountLocked, "too many failed attempts; account locked"),
             None => AppError::new(ErrorCode::InvalidCredentials, "wrong username or password"),
         });
     }

@@ -17,17 +17,14 @@ pub fn hash(password: &str) -> Result<String, AppError> {
 
 pub fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
         .unwrap_or(false)
 }
 
 /// A valid hash of an unguessable password, verified against when the
 /// username does not exist so that timing does not reveal which accounts exist.
-pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3ZpJ4u4lq6CwHhYqv0Zx3z2k5T6mKFQ3QhQmZrWd4Ac";
+pub const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3ZpJ4u4lq6CwHhYqv0Zx3z2k5T6mKFQ3QhQmZrWd4Ac";
 
 #[cfg(test)]
 mod tests {

@@ -27,12 +27,7 @@ pub fn routes() -> Vec<RouteDef> {
         def(Method::GET, "/login", Access::Public, get(login_page)),
         def(Method::POST, "/login", Access::Public, post(login_submit)),
         def(Method::POST, "/logout", Access::Authenticated, post(logout)),
-        def(
-            Method::POST,
-            "/api/v1/auth/token",
-            Access::Public,
-            post(issue_token),
-        ),
+        def(Method::POST, "/api/v1/auth/token", Access::Public, post(issue_token)),
         def(
             Method::DELETE,
             "/api/v1/auth/token",
@@ -98,15 +93,9 @@ async fn login_submit(
                 // No Max-Age: the cookie ends with the browser; the server
                 // ends the session after SESSION_HOURS regardless.
                 .build();
-            (
-                jar.add(cookie),
-                Redirect::to(&safe_next(form.next.as_deref())),
-            )
-                .into_response()
+            (jar.add(cookie), Redirect::to(&safe_next(form.next.as_deref()))).into_response()
         }
-        Ok(_) => {
-            AppError::internal("sign-in returned a token for a session request").into_response()
-        }
+        Ok(_) => AppError::internal("sign-in returned a token for a session request").into_response(),
         Err(e) => {
             let status = e.code.status();
             render_with_status(
@@ -122,11 +111,7 @@ async fn login_submit(
     }
 }
 
-async fn logout(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    jar: CookieJar,
-) -> AppResult<Response> {
+async fn logout(State(state): State<AppState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
     let (cookie, token) = match &user.credential {
         Credential::Session { cookie, .. } => (Some(cookie.as_str()), None),
         Credential::Bearer(t) => (None, Some(t.as_str())),
@@ -167,31 +152,16 @@ pub async fn issue_token(
             "too many attempts from this address",
         ));
     }
-    match login::sign_in(
-        &state.db,
-        state.clock.now(),
-        &req.username,
-        &req.password,
-        Want::Token,
-    )
-    .await?
-    {
-        (_, login::Credential::Token { token, expires_at }) => {
-            Ok(Json(TokenResponse { token, expires_at }))
-        }
-        _ => Err(AppError::internal(
-            "sign-in returned a session for a token request",
-        )),
+    match login::sign_in(&state.db, state.clock.now(), &req.username, &req.password, Want::Token).await? {
+        (_, login::Credential::Token { token, expires_at }) => Ok(Json(TokenResponse { token, expires_at })),
+        _ => Err(AppError::internal("sign-in returned a session for a token request")),
     }
 }
 
 /// Revoke the bearer token (or end the session) used for this request.
 #[utoipa::path(delete, path = "/api/v1/auth/token", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = crate::platform::error::Problem)))]
-pub async fn revoke_token(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> AppResult<StatusCode> {
+pub async fn revoke_token(State(state): State<AppState>, user: CurrentUser) -> AppResult<StatusCode> {
     let (cookie, token) = match &user.credential {
         Credential::Session { cookie, .. } => (Some(cookie.as_str()), None),
         Credential::Bearer(t) => (None, Some(t.as_str())),

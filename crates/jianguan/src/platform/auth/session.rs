@@ -18,11 +18,7 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
 }
 
-pub async fn create_session(
-    tx: &mut Tx,
-    user_id: i64,
-    now: DateTime<Utc>,
-) -> anyhow::Result<NewSession> {
+pub async fn create_session(tx: &mut Tx, user_id: i64, now: DateTime<Utc>) -> anyhow::Result<NewSession> {
     let cookie_value = random_token(32)?;
     let csrf_token = random_token(24)?;
     let expires_at = now + Duration::hours(SESSION_HOURS);
@@ -60,11 +56,7 @@ pub async fn lookup_session(
 }
 
 /// Issue a bearer token; returns the token and its expiry.
-pub async fn create_token(
-    tx: &mut Tx,
-    user_id: i64,
-    now: DateTime<Utc>,
-) -> anyhow::Result<(String, DateTime<Utc>)> {
+pub async fn create_token(tx: &mut Tx, user_id: i64, now: DateTime<Utc>) -> anyhow::Result<(String, DateTime<Utc>)> {
     let token = format!("jg_{}", random_token(32)?);
     let expires_at = now + Duration::hours(TOKEN_HOURS);
     on_tx!(tx, pool => {
@@ -80,11 +72,7 @@ pub async fn create_token(
     Ok((token, expires_at))
 }
 
-pub async fn lookup_token(
-    db: &Db,
-    token: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<i64>, sqlx::Error> {
+pub async fn lookup_token(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<i64>, sqlx::Error> {
     on_db!(db, pool => {
         sqlx::query_scalar("select user_id from api_tokens where token_hash = $1 and expires_at > $2")
             .bind(sha256_hex(token.as_bytes()))

@@ -47,10 +47,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
 ];
 
 pub fn lookup(path: &str) -> Option<(&'static str, &'static [u8])> {
-    ASSETS
-        .iter()
-        .find(|(p, _, _)| *p == path)
-        .map(|(_, ct, b)| (*ct, *b))
+    ASSETS.iter().find(|(p, _, _)| *p == path).map(|(_, ct, b)| (*ct, *b))
 }
 
 pub async fn serve(Path(path): Path<String>) -> Response {
@@ -60,14 +57,8 @@ pub async fn serve(Path(path): Path<String>) -> Response {
             let h = res.headers_mut();
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
             // Assets change only with the binary.
-            h.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=86400"),
-            );
-            h.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+            h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
             res
         }
         None => AppError::not_found("asset").into_response(),

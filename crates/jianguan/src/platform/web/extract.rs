@@ -17,12 +17,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::JsonDataError(e)) => {
-                Err(AppError::new(ErrorCode::ValidationFailed, e.body_text()))
-            }
-            Err(JsonRejection::BytesRejection(_)) => {
-                Err(AppError::new(ErrorCode::PayloadTooLarge, "body too large"))
-            }
+            Err(JsonRejection::JsonDataError(e)) => Err(AppError::new(ErrorCode::ValidationFailed, e.body_text())),
+            Err(JsonRejection::BytesRejection(_)) => Err(AppError::new(ErrorCode::PayloadTooLarge, "body too large")),
             Err(e) => Err(AppError::new(ErrorCode::BadRequest, e.body_text())),
         }
     }

@@ -40,9 +40,7 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     state
         .metrics
         .latency
-        .get_or_create(&RouteLabels {
-            route: route.clone(),
-        })
+        .get_or_create(&RouteLabels { route: route.clone() })
         .observe(secs);
     tracing::info!(http.method = %method, http.route = %route, http.status = status, elapsed_ms = secs * 1000.0, "request");
     res
@@ -78,9 +76,7 @@ pub async fn html_errors(req: Request, next: Next) -> Response {
     if code == ErrorCode::Unauthenticated {
         if htmx {
             let mut r = StatusCode::UNAUTHORIZED.into_response();
-            if let Ok(v) =
-                HeaderValue::from_str(&format!("/login?next={}", encode_next(&next_target)))
-            {
+            if let Ok(v) = HeaderValue::from_str(&format!("/login?next={}", encode_next(&next_target))) {
                 r.headers_mut().insert("hx-redirect", v);
             }
             return r;
@@ -115,12 +111,7 @@ pub fn encode_next(path: &str) -> String {
 /// Only local absolute paths are followed after sign-in (no open redirects).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.starts_with("/login") =>
-        {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.starts_with("/login") => {
             n.to_string()
         }
         _ => "/home".to_string(),

@@ -20,12 +20,7 @@ pub struct RouteDef {
 }
 
 /// Shorthand for building a [`RouteDef`].
-pub fn def(
-    method: Method,
-    path: &'static str,
-    access: Access,
-    handler: MethodRouter<AppState>,
-) -> RouteDef {
+pub fn def(method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>) -> RouteDef {
     RouteDef {
         method,
         path,
@@ -46,10 +41,7 @@ fn all_routes() -> Vec<RouteDef> {
 
 /// (method, path, access) of every route: what the authorisation test walks.
 pub fn route_table() -> Vec<(Method, &'static str, Access)> {
-    all_routes()
-        .into_iter()
-        .map(|r| (r.method, r.path, r.access))
-        .collect()
+    all_routes().into_iter().map(|r| (r.method, r.path, r.access)).collect()
 }
 
 /// The complete application router.
@@ -63,10 +55,7 @@ pub fn build_router(state: AppState) -> Router {
     }
     router
         .fallback(super::system::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            authenticate,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(axum::middleware::from_fn(super::middleware::html_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -24,12 +24,7 @@ pub fn routes() -> Vec<RouteDef> {
             Access::Public,
             get(super::assets::serve),
         ),
-        def(
-            Method::GET,
-            "/api/openapi.json",
-            Access::Public,
-            get(openapi_json),
-        ),
+        def(Method::GET, "/api/openapi.json", Access::Public, get(openapi_json)),
         def(Method::GET, "/api/docs", Access::Public, get(api_docs)),
     ]
 }
@@ -58,11 +53,7 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
         .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            AppError::new(
-                crate::platform::error::ErrorCode::Unavailable,
-                "database unreachable",
-            )
-            .into_response()
+            AppError::new(crate::platform::error::ErrorCode::Unavailable, "database unreachable").into_response()
         }
     }
 }

@@ -66,9 +66,7 @@ pub fn layout(user: Option<&CurrentUser>, title: &str, active: &str) -> Layout {
     Layout {
         title: title.to_string(),
         user_name: user.map(|u| u.user.display_name.clone()),
-        role_label: user
-            .map(|u| u.role().label_zh().to_string())
-            .unwrap_or_default(),
+        role_label: user.map(|u| u.role().label_zh().to_string()).unwrap_or_default(),
         dept_name: user
             .and_then(|u| u.department.as_ref().map(|d| d.name.clone()))
             .unwrap_or_default(),

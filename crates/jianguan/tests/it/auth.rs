@@ -1,0 +1,209 @@
+//! Sign-in, lock-out, sessions, CSRF and bearer tokens.
+
+use crate::both;
+use crate::support::{Client, PASSWORD};
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::Duration;
+use serde_json::json;
+
+both!(login_form_sets_a_safe_session_cookie, |app| {
+    let r = app
+        .post_form(
+            "/login",
+            &Client::anonymous(),
+            &[("username", "inspector"), ("password", PASSWORD), ("next", "/admin/x")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header("location"), "/admin/x");
+    let cookie = r.header("set-cookie");
+    assert!(cookie.starts_with("jg_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    let client = Client {
+        cookie: Some(cookie.split(';').next().unwrap().to_string()),
+        ..Default::default()
+    };
+    let home = app.get("/home", &client).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.text().contains("执法证"), "inspector home shows the certificate");
+    // An open redirect is refused.
+    let r = app
+        .post_form(
+            "/login",
+            &Client::anonymous(),
+            &[
+                ("username", "inspector"),
+                ("password", PASSWORD),
+                ("next", "//evil.example"),
+            ],
+        )
+        .await;
+    assert_eq!(r.header("location"), "/home");
+});
+
+both!(wrong_password_locks_after_five_failures, |app| {
+    let before = app.audit_count().await;
+    for i in 1..=4 {
+        let r = app
+            .post_json(
+                "/api/v1/auth/token",
+                &Client::anonymous(),
+                json!({"username": "reviewer", "password": "nope"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+        assert_eq!(r.code(), "invalid_credentials");
+    }
+    let r = app
+        .post_json(
+            "/api/v1/auth/token",
+            &Client::anonymous(),
+            json!({"username": "reviewer", "password": "nope"}),
+        )
+        .await;
+    assert_eq!(r.code(), "account_locked");
+    assert_eq!(r.status, StatusCode::LOCKED);
+    // Even the right password is refused while locked.
+    let r = app
+        .post_json(
+            "/api/v1/auth/token",
+            &Client::anonymous(),
+            json!({"username": "reviewer", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.code(), "account_locked");
+    // Every failure is in the audit chain.
+    assert_eq!(app.audit_count().await, before + 5);
+    app.clock.advance(Duration::minutes(15));
+    let r = app
+        .post_json(
+            "/api/v1/auth/token",
+            &Client::anonymous(),
+            json!({"username": "reviewer", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // Unknown users get the same answer as wrong passwords.
+    let r = app
+        .post_json(
+            "/api/v1/auth/token",
+            &Client::anonymous(),
+            json!({"username": "ghost", "password": "x"}),
+        )
+        .await;
+    assert_eq!(r.code(), "invalid_credentials");
+});
+
+both!(bearer_tokens_work_expire_and_revoke, |app| {
+    let r = app
+        .post_json(
+            "/api/v1/auth/token",
+            &Client::anonymous(),
+            json!({"username": "leader", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let body = r.json();
+    let token = body["token"].as_str().unwrap().to_string();
+    assert!(body["expires_at"].as_str().unwrap().ends_with('Z'));
+    let client = Client::bearer(&token);
+    let me = app.get("/api/v1/me", &client).await.json();
+    assert_eq!(me["user"]["username"], "leader");
+    assert_eq!(me["user"]["role"], "leader");
+    assert_eq!(me["department"]["code"], "420000-SCJG");
+    assert!(me["user"].get("password_hash").is_none());
+    // Revoke, then it no longer works.
+    assert_eq!(
+        app.request(Method::DELETE, "/api/v1/auth/token", &client, None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(app.get("/api/v1/me", &client).await.status, StatusCode::UNAUTHORIZED);
+    // A new token expires after 24 hours.
+    let t = app
+        .post_json(
+            "/api/v1/auth/token",
+            &Client::anonymous(),
+            json!({"username": "leader", "password": PASSWORD}),
+        )
+        .await
+        .json();
+    let client = Client::bearer(t["token"].as_str().unwrap());
+    assert_eq!(app.get("/api/v1/me", &client).await.status, StatusCode::OK);
+    app.clock.advance(Duration::hours(24));
+    assert_eq!(app.get("/api/v1/me", &client).await.status, StatusCode::UNAUTHORIZED);
+});
+
+both!(cookie_writes_need_the_csrf_token, |app| {
+    let mut client = app.as_role(jianguan_rules::Role::SysAdmin).await;
+    let csrf = client.csrf.take().unwrap();
+    let body = json!({"code": "420106-SCJG", "name": "武昌区市场监督管理局", "kind": "market_regulation", "division_code": "420106"});
+    let r = app.post_json("/api/v1/departments", &client, body.clone()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.code(), "csrf_failed");
+    // The form field works too, for plain HTML forms.
+    let r = app
+        .post_form(
+            "/admin/departments",
+            &client,
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("code", "420106-SCJG"),
+                ("name", "武昌区市场监督管理局"),
+                ("kind", "market_regulation"),
+                ("division_code", "420106"),
+                ("parent_code", "420100-SCJG"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    // A wrong token in a form gets a Chinese page, not JSON.
+    let r = app
+        .post_form(
+            "/admin/departments",
+            &client,
+            &[("csrf_token", "forged"), ("code", "X")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text().contains("页面已过期"), "{}", r.text());
+    // Cross-site writes are refused whatever they carry.
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/auth/token")
+        .header("sec-fetch-site", "cross-site")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"username": "admin", "password": PASSWORD}).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(app.send(req).await.status, StatusCode::FORBIDDEN);
+});
+
+both!(logout_ends_the_session, |app| {
+    let client = app.as_role(jianguan_rules::Role::Leader).await;
+    assert_eq!(app.get("/home", &client).await.status, StatusCode::OK);
+    let r = app.request(Method::POST, "/logout", &client, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.get("/home", &client).await.status, StatusCode::UNAUTHORIZED);
+});
+
+both!(login_is_rate_limited_per_address, |app| {
+    let mut last = StatusCode::OK;
+    for _ in 0..21 {
+        last = app
+            .post_json(
+                "/api/v1/auth/token",
+                &Client::anonymous(),
+                json!({"username": "ghost", "password": "x"}),
+            )
+            .await
+            .status;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+});
