@@ -208,10 +208,11 @@ impl TestApp {
         if let Some(t) = &client.bearer {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
-        if client.cookie.is_some() && method != Method::GET {
-            if let Some(csrf) = &client.csrf {
-                b = b.header("x-csrf-token", csrf);
-            }
+        if client.cookie.is_some()
+            && method != Method::GET
+            && let Some(csrf) = &client.csrf
+        {
+            b = b.header("x-csrf-token", csrf);
         }
         let req = match body {
             Some(v) => b
