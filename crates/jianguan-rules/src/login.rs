@@ -16,7 +16,7 @@ pub const LOCK_MINUTES: i64 = 15;
 pub const SESSION_HOURS: i64 = 8;
 /// Life of a bearer token for machine clients.
 pub const TOKEN_HOURS: i64 = 24;
-/// Attempts per client address per minute before login is refused.
+/// Failed sign-ins per client address per minute before sign-in is refused.
 pub const ATTEMPTS_PER_MINUTE: u32 = 20;
 
 /// State after a failed login: the new failure count and, when the limit is

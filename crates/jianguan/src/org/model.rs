@@ -145,6 +145,11 @@ impl User {
         self.role.label_zh()
     }
 
+    /// Whether too many failed sign-ins keep the account locked at `now`.
+    pub fn is_locked(&self, now: DateTime<Utc>) -> bool {
+        jianguan_rules::login::is_locked(self.locked_until, now)
+    }
+
     /// Whether the inspector's certificate is valid on `day`.
     pub fn certificate_valid_on(&self, day: NaiveDate) -> bool {
         self.cert_no.is_some() && self.cert_valid_until.is_some_and(|d| d >= day)

@@ -135,6 +135,7 @@ pub struct UsersPage {
     pub roles: Vec<(&'static str, &'static str)>,
     pub error: Option<String>,
     pub today: chrono::NaiveDate,
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 async fn users_view(state: &AppState, user: &CurrentUser, error: Option<String>) -> AppResult<UsersPage> {
@@ -151,6 +152,7 @@ async fn users_view(state: &AppState, user: &CurrentUser, error: Option<String>)
         roles,
         error,
         today: crate::audit::store::china_day(state.clock.now()),
+        now: state.clock.now(),
     })
 }
 

@@ -19,17 +19,17 @@ use crate::{on_db, on_tx};
 use jianguan_rules::audit::sha256_hex;
 use jianguan_rules::login::{ATTEMPTS_PER_MINUTE, after_failure, is_locked};
 
-/// Sliding one-minute window of login attempts per client address, in memory:
-/// it protects one process; the per-account lock-out in the database
-/// protects across processes.
+/// One-minute windows of failed sign-ins per client address, in memory: it
+/// slows password spraying from one address; the per-account lock-out in the
+/// database protects each account across processes. Successful sign-ins do
+/// not count, so a whole office behind one NAT address can start work at nine.
 #[derive(Debug, Default)]
 pub struct LoginLimiter {
     windows: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
 impl LoginLimiter {
-    /// Count an attempt; false when the address is over its limit.
-    pub fn allow(&self, client: &str) -> bool {
+    fn with_window<T>(&self, client: &str, f: impl FnOnce(&mut (Instant, u32)) -> T) -> T {
         let now = Instant::now();
         let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() > 10_000 {
@@ -39,8 +39,16 @@ impl LoginLimiter {
         if now.duration_since(entry.0) >= Duration::from_secs(60) {
             *entry = (now, 0);
         }
-        entry.1 += 1;
-        entry.1 <= ATTEMPTS_PER_MINUTE
+        f(entry)
+    }
+
+    /// False when the address has used up its failures for this minute.
+    pub fn allow(&self, client: &str) -> bool {
+        self.with_window(client, |w| w.1 < ATTEMPTS_PER_MINUTE)
+    }
+
+    pub fn record_failure(&self, client: &str) {
+        self.with_window(client, |w| w.1 += 1);
     }
 }
 
@@ -190,10 +198,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limiter_counts_per_address() {
+    fn limiter_counts_failures_per_address() {
         let l = LoginLimiter::default();
         for _ in 0..ATTEMPTS_PER_MINUTE {
             assert!(l.allow("10.0.0.1"));
+            l.record_failure("10.0.0.1");
         }
         assert!(!l.allow("10.0.0.1"));
         assert!(l.allow("10.0.0.2"));

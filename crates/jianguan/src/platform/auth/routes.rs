@@ -55,6 +55,30 @@ async fn login_page(MaybeUser(user): MaybeUser, Query(q): Query<NextQuery>) -> R
     })
 }
 
+/// Sign in, refusing addresses that failed too often this minute and
+/// counting this attempt if it fails.
+async fn limited_sign_in(
+    state: &AppState,
+    addr: &str,
+    username: &str,
+    password: &str,
+    want: Want,
+) -> AppResult<(User, login::Credential)> {
+    if !state.limiter.allow(addr) {
+        return Err(AppError::new(
+            ErrorCode::RateLimited,
+            "too many failed attempts from this address",
+        ));
+    }
+    let result = login::sign_in(&state.db, state.clock.now(), username, password, want).await;
+    if let Err(e) = &result
+        && matches!(e.code, ErrorCode::InvalidCredentials | ErrorCode::AccountLocked)
+    {
+        state.limiter.record_failure(addr);
+    }
+    result
+}
+
 #[derive(Deserialize)]
 struct LoginForm {
     username: String,
@@ -68,21 +92,7 @@ async fn login_submit(
     jar: CookieJar,
     PageForm(form): PageForm<LoginForm>,
 ) -> Response {
-    let result = if state.limiter.allow(&addr) {
-        login::sign_in(
-            &state.db,
-            state.clock.now(),
-            &form.username,
-            &form.password,
-            Want::Session,
-        )
-        .await
-    } else {
-        Err(AppError::new(
-            ErrorCode::RateLimited,
-            "too many attempts from this address",
-        ))
-    };
+    let result = limited_sign_in(&state, &addr, &form.username, &form.password, Want::Session).await;
     match result {
         Ok((_, login::Credential::Session(s))) => {
             let cookie = Cookie::build((COOKIE, s.cookie_value))
@@ -146,13 +156,7 @@ pub async fn issue_token(
     ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> AppResult<Json<TokenResponse>> {
-    if !state.limiter.allow(&addr) {
-        return Err(AppError::new(
-            ErrorCode::RateLimited,
-            "too many attempts from this address",
-        ));
-    }
-    match login::sign_in(&state.db, state.clock.now(), &req.username, &req.password, Want::Token).await? {
+    match limited_sign_in(&state, &addr, &req.username, &req.password, Want::Token).await? {
         (_, login::Credential::Token { token, expires_at }) => Ok(Json(TokenResponse { token, expires_at })),
         _ => Err(AppError::internal("sign-in returned a session for a token request")),
     }

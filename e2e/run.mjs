@@ -1,0 +1,181 @@
+// Browser tests of jianguan's main flows, in Debian's headless Chromium.
+//
+// Starts `jianguan demo` on a fresh data folder, then, at desktop and phone
+// sizes, opens the public portal, signs in as every demo role, checks each
+// home page, a failed sign-in, an admin form, sign-out, and that no request
+// leaves the server (the product must run offline). Screenshots go to
+// target/e2e/ for people to look at.
+//
+// Env: JIANGUAN_BIN (default target/debug/jianguan), CHROMIUM (default
+// /usr/bin/chromium), E2E_PORT (default 18181).
+import { chromium } from "playwright-core";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = process.env.JIANGUAN_BIN || join(root, "target/debug/jianguan");
+const port = process.env.E2E_PORT || "18181";
+const base = `http://127.0.0.1:${port}`;
+const shots = join(root, "target/e2e");
+const password = "Demo#Pass2026";
+mkdirSync(shots, { recursive: true });
+
+const data = mkdtempSync(join(tmpdir(), "jianguan-e2e-"));
+const server = spawn(bin, ["demo", "--data-dir", data, "--listen", `127.0.0.1:${port}`, "--demo-password", password], {
+  stdio: ["ignore", "pipe", "pipe"],
+  env: { ...process.env, JIANGUAN_LOG: "warn" },
+});
+let serverOut = "";
+server.stdout.on("data", (d) => (serverOut += d));
+server.stderr.on("data", (d) => (serverOut += d));
+
+async function waitForServer() {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server did not start:\n${serverOut}`);
+}
+
+const viewports = {
+  desktop: { viewport: { width: 1280, height: 800 } },
+  phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+};
+
+const homes = {
+  admin: "审计日志与完整性校验",
+  deptadmin: "账号管理",
+  inspector: "我的检查任务",
+  inspector2: "我的检查任务",
+  reviewer: "待法制审核",
+  leader: "管辖范围内的部门",
+  enterprise: "91420102MA4K2B8Q7G",
+};
+
+let failures = 0;
+async function step(name, fn) {
+  try {
+    await fn();
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failures++;
+    console.log(`FAIL ${name}\n     ${e.stack || e}`);
+  }
+}
+
+async function signIn(page, username, pass = password) {
+  await page.goto(`${base}/login`);
+  await page.fill('input[name="username"]', username);
+  await page.fill('input[name="password"]', pass);
+  await Promise.all([page.waitForLoadState("load"), page.click('button[type="submit"]')]);
+}
+
+async function main() {
+  await waitForServer();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+  try {
+    for (const [size, opts] of Object.entries(viewports)) {
+      const context = await browser.newContext({ ...opts, locale: "zh-CN" });
+      const page = await context.newPage();
+      const outside = [];
+      page.on("request", (r) => {
+        if (!r.url().startsWith(base) && !r.url().startsWith("data:")) outside.push(r.url());
+      });
+      const consoleErrors = [];
+      page.on("pageerror", (e) => consoleErrors.push(String(e)));
+
+      await step(`${size}: public portal`, async () => {
+        await page.goto(`${base}/`);
+        assert.match(await page.textContent("h1"), /信息公开/);
+        await page.screenshot({ path: join(shots, `${size}-portal.png`), fullPage: true });
+      });
+      await step(`${size}: login page`, async () => {
+        await page.goto(`${base}/login`);
+        assert.equal(await page.getAttribute('input[name="password"]', "type"), "password");
+        await page.screenshot({ path: join(shots, `${size}-login.png`), fullPage: true });
+      });
+      await step(`${size}: wrong password is refused in Chinese`, async () => {
+        await signIn(page, "leader", "Wrong#Pass1");
+        assert.match(await page.textContent(".alert.error"), /用户名或密码错误/);
+        await page.screenshot({ path: join(shots, `${size}-login-error.png`), fullPage: true });
+      });
+      for (const [user, text] of Object.entries(homes)) {
+        await step(`${size}: ${user} signs in and sees its home`, async () => {
+          await context.clearCookies();
+          await signIn(page, user);
+          assert.equal(new URL(page.url()).pathname, "/home");
+          assert.ok((await page.content()).includes(text), `home of ${user} lacks ${text}`);
+          if (user === "admin" || user === "inspector") {
+            await page.screenshot({ path: join(shots, `${size}-home-${user}.png`), fullPage: true });
+          }
+        });
+      }
+      await step(`${size}: admin creates an account through the form`, async () => {
+        await context.clearCookies();
+        await signIn(page, "admin");
+        await page.goto(`${base}/admin/users`);
+        await page.fill('input[name="username"]', `e2e_${size}`);
+        await page.fill('input[name="display_name"]', "测试执法人员");
+        await page.selectOption('select[name="role"]', "inspector");
+        await page.selectOption('select[name="department_code"]', "420102-SCJG");
+        await page.fill('input[name="cert_no"]', "42010220269999");
+        await page.fill('input[name="cert_valid_until"]', "2029-12-31");
+        await page.fill('input[name="password"]', "E2e#Password1");
+        await Promise.all([page.waitForLoadState("load"), page.click('form.card button[type="submit"]')]);
+        assert.ok((await page.content()).includes(`e2e_${size}`), "new account listed");
+        await page.screenshot({ path: join(shots, `${size}-admin-users.png`), fullPage: true });
+      });
+      await step(`${size}: the phone menu opens`, async () => {
+        if (size !== "phone") return;
+        await page.goto(`${base}/home`);
+        assert.equal(await page.isVisible("header.top nav"), false, "menu folded on a phone");
+        await page.click("[data-nav-toggle]");
+        assert.equal(await page.isVisible("header.top nav"), true, "menu opens");
+        await page.screenshot({ path: join(shots, `${size}-menu.png`), fullPage: true });
+      });
+      await step(`${size}: sign-out ends the session`, async () => {
+        await page.goto(`${base}/home`);
+        if (size === "phone") await page.click("[data-nav-toggle]");
+        await Promise.all([page.waitForLoadState("load"), page.click('header.top form button[type="submit"]')]);
+        const r = await page.goto(`${base}/home`);
+        assert.equal(r.status(), 401);
+        assert.ok(await page.isVisible('input[name="password"]'));
+      });
+      await step(`${size}: API docs load from the binary`, async () => {
+        await page.goto(`${base}/api/docs`);
+        await page.waitForSelector(".swagger-ui .info", { timeout: 15000 });
+        await page.screenshot({ path: join(shots, `${size}-api-docs.png`) });
+      });
+      await step(`${size}: nothing was fetched from outside and no script failed`, async () => {
+        assert.deepEqual(outside, []);
+        assert.deepEqual(consoleErrors, []);
+      });
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  failures++;
+  console.log(`FAIL setup\n     ${e.stack || e}`);
+} finally {
+  server.kill("SIGTERM");
+  rmSync(data, { recursive: true, force: true });
+}
+console.log(failures ? `${failures} browser check(s) failed; screenshots in ${shots}` : `all browser checks passed; screenshots in ${shots}`);
+process.exit(failures ? 1 : 0);
