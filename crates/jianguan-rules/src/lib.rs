@@ -8,9 +8,11 @@
 pub mod access;
 pub mod audit;
 pub mod division;
+pub mod industry;
 pub mod login;
 pub mod uscc;
 
 pub use access::Role;
 pub use division::{DivisionCode, DivisionLevel};
+pub use industry::{IndustryCode, IndustryLevel};
 pub use uscc::Uscc;

@@ -32,6 +32,7 @@ pub async fn state(config: &Config, db: Db) -> anyhow::Result<AppState> {
         key,
         WebSettings {
             secure_cookies: config.secure_cookies,
+            trust_forwarded_for: config.trust_forwarded_for,
         },
     ))
 }

@@ -48,7 +48,7 @@ create table api_tokens (
 create index api_tokens_user on api_tokens(user_id);
 
 create table audit_log (
-    seq            integer primary key,
+    seq            integer primary key check (seq > 0),
     at             text not null,
     actor          text not null,
     action         text not null,

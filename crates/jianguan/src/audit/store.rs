@@ -231,9 +231,25 @@ pub async fn checkpoint_today(
         .await?
         .rows_affected()
     });
+    if inserted == 1 {
+        // The checkpoint is itself a change: chaining it means a deleted
+        // checkpoint row is noticed (the entry still names it).
+        record(
+            &mut tx,
+            now,
+            &Actor::System,
+            CHECKPOINT_ACTION,
+            ("audit_checkpoint", &cp.day),
+            &serde_json::json!({"day": cp.day, "head_seq": cp.head_seq, "head_hash": cp.head_hash, "signature": cp.signature}),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok((inserted == 1).then_some(cp))
 }
+
+/// The audit action of the entry that chains each checkpoint.
+pub const CHECKPOINT_ACTION: &str = "audit.checkpoint";
 
 /// Check a checkpoint's signature against the key it names (or a pinned key).
 pub fn checkpoint_signature_ok(cp: &Checkpoint, pinned: Option<&str>) -> bool {
@@ -261,10 +277,15 @@ pub enum VerifyOutcome {
     Broken(String),
 }
 
-/// Recompute the whole chain from the database, in pages, then check every
-/// checkpoint's signature and that it matches the entry it signed.
+/// Recompute the whole chain from the database, in pages, and check every
+/// checkpoint: its signature (against `pinned_key` when given, else the key
+/// it names), that the entry it signed still has the signed hash, and that
+/// checkpoint rows and their chain entries match one to one.
 pub async fn verify(db: &Db, pinned_key: Option<&str>) -> Result<VerifyOutcome, sqlx::Error> {
     const PAGE: i64 = 5_000;
+    // The head first: entries committed while we scan are not our business,
+    // and must not look like a truncated chain.
+    let (head_seq, head_hash) = head(db).await?;
     let cps = checkpoints(db, i64::MAX).await?;
     for cp in &cps {
         if !checkpoint_signature_ok(cp, pinned_key) {
@@ -278,12 +299,13 @@ pub async fn verify(db: &Db, pinned_key: Option<&str>) -> Result<VerifyOutcome, 
         m.entry(cp.head_seq).or_insert_with(Vec::new).push(cp);
         m
     });
+    let mut chained_days: BTreeMap<String, i64> = BTreeMap::new();
     let mut v = ChainVerifier::new();
     let mut last = 0i64;
-    let sql = format!("select {ENTRY_COLUMNS} from audit_log where seq > $1 order by seq limit $2");
+    let sql = format!("select {ENTRY_COLUMNS} from audit_log where seq > $1 and seq <= $2 order by seq limit $3");
     loop {
         let rows: Vec<EntryRow> = on_db!(db, pool => {
-            sqlx::query_as(&sql).bind(last).bind(PAGE).fetch_all(pool).await?
+            sqlx::query_as(&sql).bind(last).bind(head_seq).bind(PAGE).fetch_all(pool).await?
         });
         let n = rows.len() as i64;
         for row in rows {
@@ -301,6 +323,13 @@ pub async fn verify(db: &Db, pinned_key: Option<&str>) -> Result<VerifyOutcome, 
                     entry.seq, cp.day
                 )));
             }
+            if entry.action == CHECKPOINT_ACTION {
+                let day = serde_json::from_str::<serde_json::Value>(entry.payload.as_deref().unwrap_or("{}"))
+                    .ok()
+                    .and_then(|p| p["day"].as_str().map(str::to_string))
+                    .unwrap_or_default();
+                chained_days.insert(day, entry.seq);
+            }
         }
         if n < PAGE {
             break;
@@ -314,7 +343,19 @@ pub async fn verify(db: &Db, pinned_key: Option<&str>) -> Result<VerifyOutcome, 
             verified + 1
         )));
     }
-    let (head_seq, head_hash) = head(db).await?;
+    for (day, seq) in &chained_days {
+        if !cps.iter().any(|c| &c.day == day) {
+            return Ok(VerifyOutcome::Broken(format!(
+                "entry {seq} records the checkpoint of {day}, but that checkpoint was deleted"
+            )));
+        }
+    }
+    if let Some(cp) = cps.iter().find(|c| !chained_days.contains_key(&c.day)) {
+        return Ok(VerifyOutcome::Broken(format!(
+            "the checkpoint of {} is not recorded in the chain: inserted by hand or its entry removed",
+            cp.day
+        )));
+    }
     match v.finish(head_seq, &head_hash) {
         Ok(entries) => Ok(VerifyOutcome::Intact {
             entries,

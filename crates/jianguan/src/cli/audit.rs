@@ -32,9 +32,22 @@ pub async fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         AuditCommand::Verify(a) => {
             let config = Config::for_db(&a.db)?;
+            // Pin the server's own key when its data folder is at hand, so
+            // that checkpoints re-signed with another key are refused.
+            let pinned = match a.public_key.clone() {
+                Some(k) => Some(k),
+                None => keys::public_key_hex(&config.data_dir)?,
+            };
+            match &pinned {
+                Some(k) => println!("checking checkpoint signatures against public key {k}"),
+                None => println!(
+                    "no server key in {}: checking each checkpoint against the key it names (pin one with --public-key)",
+                    config.data_dir.display()
+                ),
+            }
             // Read-only: do not create or migrate anything.
             let db = Db::connect(&config.database_url, &DbOptions::default()).await?;
-            let outcome = verify(&db, a.public_key.as_deref()).await?;
+            let outcome = verify(&db, pinned.as_deref()).await?;
             db.close().await;
             match outcome {
                 VerifyOutcome::Intact { entries, checkpoints } => {

@@ -4,7 +4,6 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use jianguan_rules::Role;
-use jianguan_rules::access::DataScope;
 use std::io::Read as _;
 use std::process::ExitCode;
 
@@ -92,7 +91,7 @@ async fn add(a: AddArgs) -> anyhow::Result<ExitCode> {
         cert_valid_until: a.cert_valid_until,
         password,
     };
-    let result = store::create_user(&db, &Actor::Cli, &DataScope::All, Clock::System.now(), &new).await;
+    let result = store::create_user(&db, &Actor::Cli, store::Manager::System, Clock::System.now(), &new).await;
     db.close().await;
     match result {
         Ok(u) => {

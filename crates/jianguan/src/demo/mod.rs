@@ -6,7 +6,6 @@
 
 use chrono::{Datelike, NaiveDate};
 use jianguan_rules::Role;
-use jianguan_rules::access::DataScope;
 
 use crate::audit::Actor;
 use crate::org::model::{DeptKind, NewDepartment, NewUser};
@@ -226,7 +225,7 @@ pub async fn load_org(
                     cert_valid_until: a.cert_no.map(|_| cert_until),
                     password: password.clone(),
                 };
-                store::create_user(db, &Actor::Cli, &DataScope::All, now, &new).await?;
+                store::create_user(db, &Actor::Cli, store::Manager::System, now, &new).await?;
             }
         }
         out.push((a, password));

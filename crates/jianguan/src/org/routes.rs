@@ -159,11 +159,30 @@ pub async fn create_user(
     current: CurrentUser,
     ApiJson(new): ApiJson<NewUser>,
 ) -> AppResult<(StatusCode, Json<UserOne>)> {
-    let user = store::create_user(&state.db, &current.actor(), &current.scope(), state.clock.now(), &new).await?;
+    let user = store::create_user(&state.db, &current.actor(), manager(&current), state.clock.now(), &new).await?;
     Ok((StatusCode::CREATED, Json(UserOne { user })))
 }
 
-/// Load a user the caller may manage, or explain why not.
+/// The account manager a signed-in administrator acts as.
+pub fn manager(current: &CurrentUser) -> store::Manager<'_> {
+    match (&current.department, current.role()) {
+        (_, Role::SysAdmin) => store::Manager::System,
+        (Some(d), _) => store::Manager::Department(d),
+        // An administrator without a department manages nothing.
+        (None, _) => store::Manager::Department(&NO_DEPARTMENT),
+    }
+}
+
+static NO_DEPARTMENT: Department = Department {
+    id: -1,
+    code: String::new(),
+    name: String::new(),
+    kind: super::model::DeptKind::Other,
+    division_code: String::new(),
+    parent_code: None,
+};
+
+/// Load a user the caller may see, or explain why not.
 async fn managed_user(state: &AppState, current: &CurrentUser, id: i64) -> AppResult<User> {
     let user = store::user_by_id(&state.db, id)
         .await?
@@ -213,9 +232,9 @@ pub async fn reset_password(
     ApiJson(body): ApiJson<PasswordReset>,
 ) -> AppResult<StatusCode> {
     let user = managed_user(&state, &current, id).await?;
-    if user.role == Role::SysAdmin && current.role() != Role::SysAdmin {
-        return Err(AppError::forbidden());
-    }
+    manager(&current)
+        .may_manage(&state.db, user.role, user.department_code.as_deref())
+        .await?;
     store::set_password(&state.db, &current.actor(), state.clock.now(), id, &body.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

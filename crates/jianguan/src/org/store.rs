@@ -210,30 +210,67 @@ pub async fn list_users(db: &Db, scope: &DataScope) -> Result<Vec<User>, sqlx::E
     rows.into_iter().map(UserRow::into_user).collect()
 }
 
-/// Create an account. `creator_scope` limits the department it can be put in.
+/// Who manages accounts: the whole system (system administrators, the
+/// command line) or one department's administrator, who manages the
+/// accounts of that department and the departments under it.
+#[derive(Debug, Clone, Copy)]
+pub enum Manager<'a> {
+    System,
+    Department(&'a Department),
+}
+
+/// Whether `code` is `root` or a department below it.
+pub async fn in_subtree(db: &Db, root: &Department, code: &str) -> Result<bool, sqlx::Error> {
+    let mut cur = department_by_code(db, code).await?;
+    // The tree is shallow (province → city → county); the bound only guards
+    // against a cycle typed into the database by hand.
+    for _ in 0..16 {
+        match cur {
+            Some(d) if d.id == root.id => return Ok(true),
+            Some(Department {
+                parent_code: Some(p), ..
+            }) => cur = department_by_code(db, &p).await?,
+            _ => return Ok(false),
+        }
+    }
+    Ok(false)
+}
+
+impl Manager<'_> {
+    /// May this manager look after an account of `role` in department `code`?
+    pub async fn may_manage(&self, db: &Db, role: Role, code: Option<&str>) -> AppResult<()> {
+        match self {
+            Manager::System => Ok(()),
+            // System administrators and enterprise accounts (which belong to
+            // no department) are created system-wide only.
+            Manager::Department(_) if matches!(role, Role::SysAdmin | Role::Enterprise) => Err(AppError::forbidden()),
+            Manager::Department(root) => match code {
+                Some(c) if in_subtree(db, root, c).await? => Ok(()),
+                _ => Err(AppError::out_of_scope()),
+            },
+        }
+    }
+}
+
+/// Create an account on behalf of `manager`.
 pub async fn create_user(
     db: &Db,
     actor: &Actor,
-    creator_scope: &DataScope,
+    manager: Manager<'_>,
     now: DateTime<Utc>,
     new: &NewUser,
 ) -> AppResult<User> {
     let uscc = new.validate()?;
-    let dept = match new.department_code.as_deref().filter(|s| !s.is_empty()) {
-        Some(code) => {
-            let d = department_by_code(db, code)
-                .await?
-                .ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "department_code", "no such department"))?;
-            if !d.division().is_some_and(|dv| creator_scope.covers(&dv)) {
-                return Err(AppError::out_of_scope());
-            }
-            Some(d)
-        }
-        None => None,
-    };
-    if new.role == Role::SysAdmin && !matches!(creator_scope, DataScope::All) {
-        return Err(AppError::forbidden());
-    }
+    let dept =
+        match new.department_code.as_deref().filter(|s| !s.is_empty()) {
+            Some(code) => Some(department_by_code(db, code).await?.ok_or_else(|| {
+                AppError::field(ErrorCode::ValidationFailed, "department_code", "no such department")
+            })?),
+            None => None,
+        };
+    manager
+        .may_manage(db, new.role, dept.as_ref().map(|d| d.code.as_str()))
+        .await?;
     let hash = password::hash(&new.password)?;
     let display = new
         .display_name

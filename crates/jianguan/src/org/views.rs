@@ -142,7 +142,7 @@ async fn users_view(state: &AppState, user: &CurrentUser, error: Option<String>)
     let scope = user.scope();
     let roles = Role::ALL
         .into_iter()
-        .filter(|r| *r != Role::SysAdmin || user.role() == Role::SysAdmin)
+        .filter(|r| user.role() == Role::SysAdmin || !matches!(r, Role::SysAdmin | Role::Enterprise))
         .map(|r| (r.as_str(), r.label_zh()))
         .collect();
     Ok(UsersPage {
@@ -178,7 +178,16 @@ pub async fn users_submit(
     PageForm(f): PageForm<UserForm>,
 ) -> AppResult<Response> {
     let result = match form_to_new_user(f) {
-        Ok(new) => store::create_user(&state.db, &user.actor(), &user.scope(), state.clock.now(), &new).await,
+        Ok(new) => {
+            store::create_user(
+                &state.db,
+                &user.actor(),
+                super::routes::manager(&user),
+                state.clock.now(),
+                &new,
+            )
+            .await
+        }
         Err(e) => Err(e),
     };
     match result {

@@ -18,12 +18,12 @@ pub const DEFAULT_DATA_DIR: &str = "./data";
 pub struct DbArgs {
     /// Database URL: `sqlite://PATH` or `postgres://USER:PASS@HOST/DB`.
     /// Default: a SQLite file in the data folder.
-    #[arg(long, env = "JIANGUAN_DATABASE_URL")]
+    #[arg(long, env = "JIANGUAN_DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
     /// Data folder: SQLite file, server key, uploaded files (default ./data).
     #[arg(long, env = "JIANGUAN_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Optional TOML file with `listen`, `database`, `data_dir`, `secure_cookies`.
+    /// Optional TOML file with `listen`, `database`, `data_dir`, `secure_cookies`, `trust_forwarded_for`.
     #[arg(long, env = "JIANGUAN_CONFIG")]
     pub config: Option<PathBuf>,
 }
@@ -39,6 +39,9 @@ pub struct ServeArgs {
     /// Mark cookies Secure (when served over HTTPS).
     #[arg(long, env = "JIANGUAN_SECURE_COOKIES")]
     pub secure_cookies: Option<bool>,
+    /// Behind a reverse proxy: take client addresses from X-Forwarded-For.
+    #[arg(long, env = "JIANGUAN_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,6 +51,7 @@ struct FileConfig {
     database: Option<String>,
     data_dir: Option<PathBuf>,
     secure_cookies: Option<bool>,
+    trust_forwarded_for: Option<bool>,
 }
 
 /// The resolved configuration.
@@ -57,6 +61,7 @@ pub struct Config {
     pub database_url: String,
     pub data_dir: PathBuf,
     pub secure_cookies: bool,
+    pub trust_forwarded_for: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -99,6 +104,7 @@ impl Config {
             database_url,
             data_dir,
             secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            trust_forwarded_for: args.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(false),
         })
     }
 

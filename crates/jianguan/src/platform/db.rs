@@ -225,6 +225,20 @@ impl Db {
 
 /// Hide the password in a database URL before it is printed or logged.
 pub fn redact_url(url: &str) -> String {
+    // A password may also come as a query parameter (`?password=...`).
+    let url = &match url.split_once('?') {
+        Some((base, query)) => {
+            let q: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_string(),
+                })
+                .collect();
+            format!("{base}?{}", q.join("&"))
+        }
+        None => url.to_string(),
+    };
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -254,5 +268,9 @@ mod tests {
             "postgres://jg:***@db:5432/jg"
         );
         assert_eq!(redact_url("sqlite://data/jianguan.db"), "sqlite://data/jianguan.db");
+        assert_eq!(
+            redact_url("postgres://h/db?user=a&password=s3cret"),
+            "postgres://h/db?user=a&password=***"
+        );
     }
 }

@@ -25,6 +25,15 @@ pub fn load_or_create(data_dir: &Path) -> anyhow::Result<SigningKey> {
     Ok(SigningKey::from_bytes(&seed))
 }
 
+/// The hex public key of the server key in `data_dir`, if there is one
+/// (never creates a key).
+pub fn public_key_hex(data_dir: &Path) -> anyhow::Result<Option<String>> {
+    if !data_dir.join(KEY_FILE).exists() {
+        return Ok(None);
+    }
+    Ok(Some(hex::encode(load_or_create(data_dir)?.verifying_key().as_bytes())))
+}
+
 #[cfg(unix)]
 fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write as _;

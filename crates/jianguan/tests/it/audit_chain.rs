@@ -53,7 +53,7 @@ both!(intact_chain_verifies, |app| {
     assert_eq!(
         outcome(&app).await,
         VerifyOutcome::Intact {
-            entries: n,
+            entries: n + 1, // the checkpoint is chained as an entry of its own
             checkpoints: 1
         }
     );
@@ -85,9 +85,9 @@ both!(deleted_entry_is_named, |app| {
 
 both!(swapped_entries_are_named, |app| {
     // Swap rows 5 and 6 by renumbering, as someone editing the table would.
-    app.exec("update audit_log set seq = -5 where seq = 5").await;
+    app.exec("update audit_log set seq = 1000005 where seq = 5").await;
     app.exec("update audit_log set seq = 5 where seq = 6").await;
-    app.exec("update audit_log set seq = 6 where seq = -5").await;
+    app.exec("update audit_log set seq = 6 where seq = 1000005").await;
     assert!(broken_at(&outcome(&app).await, 5), "{:?}", outcome(&app).await);
     let (ok, out) = cli_verify(&app);
     assert!(!ok && out.contains("entry 5 "), "{out}");
@@ -105,9 +105,10 @@ both!(rewritten_history_is_caught_by_the_signed_checkpoint, |app| {
         .await
         .unwrap()
         .unwrap();
-    // Someone deletes the newest entry and also rewinds the head row: the
-    // chain alone looks whole, the signed checkpoint does not.
-    app.exec(&format!("delete from audit_log where seq = {n}")).await;
+    // Someone deletes the newest entries (the signed one and the checkpoint's
+    // own entry) and rewinds the head row: the chain alone looks whole, the
+    // signed checkpoint does not.
+    app.exec(&format!("delete from audit_log where seq >= {n}")).await;
     let prev: String = match &app.db {
         jianguan::platform::db::Db::Sqlite { pool, .. } => {
             sqlx::query_scalar(&format!("select hash from audit_log where seq = {}", n - 1))
@@ -136,6 +137,42 @@ both!(rewritten_history_is_caught_by_the_signed_checkpoint, |app| {
         matches!(&o, VerifyOutcome::Broken(m) if m.contains("invalid signature")),
         "{o:?}"
     );
+});
+
+both!(a_deleted_checkpoint_is_noticed, |app| {
+    checkpoint_today(&app.db, &app.state.key, app.clock.now())
+        .await
+        .unwrap()
+        .unwrap();
+    app.exec("delete from audit_checkpoints").await;
+    let o = outcome(&app).await;
+    assert!(
+        matches!(&o, VerifyOutcome::Broken(m) if m.contains("checkpoint was deleted")),
+        "{o:?}"
+    );
+});
+
+both!(entries_written_during_verification_are_not_a_break, |app| {
+    // The head is read first; entries committed during the scan lie outside it.
+    let db = app.db.clone();
+    let now = app.clock.now();
+    let writer = tokio::spawn(async move {
+        for i in 0..40 {
+            let d = NewDepartment {
+                code: format!("W-{i}"),
+                name: format!("并发部门{i}"),
+                kind: DeptKind::Commerce,
+                division_code: "420100".into(),
+                parent_code: None,
+            };
+            store::create_department(&db, &Actor::Cli, now, &d).await.unwrap();
+        }
+    });
+    while !writer.is_finished() {
+        let o = outcome(&app).await;
+        assert!(matches!(o, VerifyOutcome::Intact { .. }), "{o:?}");
+    }
+    writer.await.unwrap();
 });
 
 both!(concurrent_writers_never_fork_the_chain, |app| {

@@ -227,3 +227,67 @@ both!(login_is_rate_limited_per_address, |app| {
         .await;
     assert_eq!(r.code(), "rate_limited");
 });
+
+both!(simultaneous_wrong_guesses_all_count, |app| {
+    let mut handles = Vec::new();
+    for _ in 0..8 {
+        let db = app.db.clone();
+        let now = app.clock.now();
+        handles.push(tokio::spawn(async move {
+            jianguan::platform::auth::login::sign_in(
+                &db,
+                now,
+                "leader",
+                "Wrong#Guess1",
+                jianguan::platform::auth::login::Want::Token,
+            )
+            .await
+            .err()
+            .map(|e| e.code.as_str())
+        }));
+    }
+    for h in handles {
+        assert!(h.await.unwrap().is_some());
+    }
+    // However they interleaved, the account is locked now.
+    let r = app
+        .post_json(
+            "/api/v1/auth/token",
+            &Client::anonymous(),
+            json!({"username": "leader", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.code(), "account_locked");
+    // After the lock runs out, one more mistake does not lock again at once.
+    app.clock.advance(Duration::minutes(16));
+    let r = app
+        .post_json(
+            "/api/v1/auth/token",
+            &Client::anonymous(),
+            json!({"username": "leader", "password": "Wrong#Guess1"}),
+        )
+        .await;
+    assert_eq!(r.code(), "invalid_credentials");
+    let r = app
+        .post_json(
+            "/api/v1/auth/token",
+            &Client::anonymous(),
+            json!({"username": "leader", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+});
+
+both!(pages_cannot_be_framed, |app| {
+    let r = app.get("/login", &Client::anonymous()).await;
+    assert_eq!(r.header("x-frame-options"), "DENY");
+    assert!(r.header("content-security-policy").contains("frame-ancestors 'none'"));
+    // Signing in from a stale login tab while signed in works (no CSRF token there).
+    let client = app.as_role(jianguan_rules::Role::Leader).await;
+    let mut stale = client.clone();
+    stale.csrf = None;
+    let r = app
+        .post_form("/login", &stale, &[("username", "leader"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+});

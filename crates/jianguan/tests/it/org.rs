@@ -175,3 +175,57 @@ both!(user_form_shows_errors_in_chinese_and_keeps_data, |app| {
     let page = app.get("/admin/users", &admin).await.text();
     assert!(page.contains("湖北示范商贸有限公司") && page.contains("91420102MA49XD3L9U"));
 });
+
+both!(department_admins_manage_their_own_subtree_only, |app| {
+    let admin = app.as_role(Role::SysAdmin).await;
+    let r = app
+        .post_json(
+            "/api/v1/departments",
+            &admin,
+            json!({"code": "420100-STHJ", "name": "武汉市生态环境局", "kind": "ecology_environment", "division_code": "420100"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let city = app.session("cityadmin").await;
+    // Same region, another department: not theirs to staff.
+    let r = app
+        .post_json(
+            "/api/v1/users",
+            &city,
+            json!({"username": "eco1", "role": "leader", "department_code": "420100-STHJ", "password": "Abcdefg#123"}),
+        )
+        .await;
+    assert_eq!(r.code(), "out_of_scope");
+    // Enterprise accounts belong to no department: system administrators only.
+    let r = app
+        .post_json(
+            "/api/v1/users",
+            &city,
+            json!({"username": "ent9", "role": "enterprise", "uscc": "91420102MA49XD3L9U", "password": "Abcdefg#123"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Their own subtree: fine, down to the county.
+    let r = app
+        .post_json(
+            "/api/v1/users",
+            &city,
+            json!({"username": "county2", "role": "leader", "department_code": "420102-SCJG", "password": "Abcdefg#123"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // A county admin cannot reset the city's reviewer, nor the system administrator.
+    let county = app.session("countyadmin").await;
+    for who in ["reviewer", "admin"] {
+        let id = app.users[who];
+        let r = app
+            .request(
+                axum::http::Method::PUT,
+                &format!("/api/v1/users/{id}/password"),
+                &county,
+                Some(json!({"password": "Taken#Over1"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
+    }
+});

@@ -15,7 +15,6 @@ use jianguan::platform::clock::Clock;
 use jianguan::platform::db::{Db, DbOptions};
 use jianguan::platform::web::{AppState, WebSettings, build_router};
 use jianguan_rules::Role;
-use jianguan_rules::access::DataScope;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -176,7 +175,7 @@ impl TestApp {
                 cert_valid_until: (*role == Role::Inspector).then(|| NaiveDate::from_ymd_opt(2028, 12, 31).unwrap()),
                 password: PASSWORD.into(),
             };
-            let created = store::create_user(&self.db, &Actor::Cli, &DataScope::All, now, &u)
+            let created = store::create_user(&self.db, &Actor::Cli, store::Manager::System, now, &u)
                 .await
                 .unwrap();
             self.users.insert(username, created.id);

@@ -162,8 +162,11 @@ pub async fn authenticate(State(state): State<AppState>, jar: CookieJar, req: Re
             department: user.1,
             credential,
         };
+        // Signing in again from an old login tab starts a new session: it
+        // needs no token of the current one (cross-site posts are refused above).
         if let Credential::Session { csrf, .. } = &current.credential
             && unsafe_method(req.method())
+            && req.uri().path() != "/login"
         {
             let (ok, rebuilt) = match csrf_ok(req, csrf).await {
                 Ok(v) => v,

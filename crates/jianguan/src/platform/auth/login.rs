@@ -67,8 +67,22 @@ pub enum Want {
 #[derive(sqlx::FromRow)]
 struct LoginRow {
     password_hash: String,
-    failed_logins: i64,
     locked_until: Option<DateTime<Utc>>,
+}
+
+/// At most this many argon2 checks run at once; each takes ~20 MiB and tens
+/// of milliseconds, and must not starve the async workers serving pages.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Verify a password on the blocking pool.
+async fn verify_off_thread(password_text: &str, hash: String) -> bool {
+    let Ok(_permit) = HASHING.acquire().await else {
+        return false;
+    };
+    let pw = password_text.to_string();
+    tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
+        .await
+        .unwrap_or(false)
 }
 
 /// Check the credentials and issue a session or token.
@@ -82,14 +96,14 @@ pub async fn sign_in(
     let Some(user) = user_by_username(db, username).await? else {
         // Spend the same time as a real check so the answer does not tell
         // which usernames exist.
-        let _ = password::verify(password_text, password::DUMMY_HASH);
+        let _ = verify_off_thread(password_text, password::DUMMY_HASH.to_string()).await;
         return Err(AppError::new(
             ErrorCode::InvalidCredentials,
             "wrong username or password",
         ));
     };
     let row: LoginRow = on_db!(db, pool => {
-        sqlx::query_as("select password_hash, failed_logins, locked_until from users where id = $1")
+        sqlx::query_as("select password_hash, locked_until from users where id = $1")
             .bind(user.id)
             .fetch_one(pool)
             .await?
@@ -100,18 +114,48 @@ pub async fn sign_in(
             "too many failed attempts; try again later",
         ));
     }
-    let ok = password::verify(password_text, &row.password_hash);
+    let ok = verify_off_thread(password_text, row.password_hash).await;
     let mut tx = db.begin().await?;
+    // Re-read the lock inside the transaction: concurrent guesses must not
+    // slip past a lock that another one just set.
+    let locked_until: Option<DateTime<Utc>> = on_tx!(tx, c => {
+        sqlx::query_scalar("update users set failed_logins = failed_logins where id = $1 returning locked_until")
+            .bind(user.id)
+            .fetch_one(&mut *c)
+            .await?
+    });
+    if is_locked(locked_until, now) {
+        return Err(AppError::new(
+            ErrorCode::AccountLocked,
+            "too many failed attempts; try again later",
+        ));
+    }
     if !ok || !user.active {
-        let (failures, lock) = after_failure(row.failed_logins, now);
-        on_tx!(tx, c => {
-            sqlx::query("update users set failed_logins = $1, locked_until = $2 where id = $3")
-                .bind(failures)
-                .bind(lock.or(row.locked_until.filter(|t| *t > now)))
+        // Increment in SQL, not from the value read before hashing, so that
+        // simultaneous wrong guesses each count.
+        let failures: i64 = on_tx!(tx, c => {
+            // A lock that has run out starts a fresh count.
+            sqlx::query_scalar(
+                "update users set failed_logins = case when locked_until is not null and locked_until <= $2
+                                                       then 1 else failed_logins + 1 end,
+                                  locked_until = case when locked_until <= $2 then null else locked_until end
+                 where id = $1 returning failed_logins",
+            )
                 .bind(user.id)
-                .execute(&mut *c)
-                .await?;
+                .bind(now)
+                .fetch_one(&mut *c)
+                .await?
         });
+        let (_, lock) = after_failure(failures - 1, now);
+        if lock.is_some() {
+            on_tx!(tx, c => {
+                sqlx::query("update users set locked_until = $1 where id = $2")
+                    .bind(lock)
+                    .bind(user.id)
+                    .execute(&mut *c)
+                    .await?;
+            });
+        }
         let action = if lock.is_some() {
             "auth.locked"
         } else {

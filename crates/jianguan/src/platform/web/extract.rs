@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
 use crate::platform::error::{AppError, ErrorCode};
+use crate::platform::web::AppState;
 
 /// JSON body for the API.
 pub struct ApiJson<T>(pub T);
@@ -41,12 +42,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
 }
 
 /// The client's address, for per-address limits ("local" when unknown,
-/// e.g. in tests that drive the router without a socket).
+/// e.g. in tests that drive the router without a socket). Behind a trusted
+/// reverse proxy it is the last `X-Forwarded-For` entry, the one the proxy added.
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if state.settings.trust_forwarded_for
+            && let Some(ip) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        {
+            return Ok(ClientAddr(ip.to_string()));
+        }
         Ok(ClientAddr(
             parts
                 .extensions

@@ -18,7 +18,16 @@ use crate::platform::error::ErrorCode;
 pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().to_string();
-    let res = next.run(req).await;
+    let mut res = next.run(req).await;
+    // No page of ours may be framed (clickjacking) or leak its URL elsewhere.
+    let h = res.headers_mut();
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     let status = res.status().as_u16();
     let secs = start.elapsed().as_secs_f64();
     // The route template is only known after routing; the route guard puts
@@ -111,7 +120,14 @@ pub fn encode_next(path: &str) -> String {
 /// Only local absolute paths are followed after sign-in (no open redirects).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.starts_with("/login") => {
+        // Browsers drop tabs and newlines from URLs and read "\\" as "/", so
+        // "/\t/evil.example" would become "//evil.example": refuse them all.
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/login")
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') =>
+        {
             n.to_string()
         }
         _ => "/home".to_string(),
@@ -126,6 +142,9 @@ mod tests {
     fn next_is_local_only() {
         assert_eq!(safe_next(Some("/admin/users")), "/admin/users");
         assert_eq!(safe_next(Some("//evil.example")), "/home");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/home");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/home");
+        assert_eq!(safe_next(Some("/a b")), "/home");
         assert_eq!(safe_next(Some("https://evil.example")), "/home");
         assert_eq!(safe_next(None), "/home");
         assert_eq!(encode_next("/a b?x=1"), "%2Fa+b%3Fx%3D1");

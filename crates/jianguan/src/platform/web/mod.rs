@@ -26,6 +26,9 @@ pub use routes::{RouteDef, build_router, route_table};
 pub struct WebSettings {
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// Take the client address from the last `X-Forwarded-For` entry (set
+    /// when a reverse proxy terminates HTTPS in front of jianguan).
+    pub trust_forwarded_for: bool,
 }
 
 /// Shared state of every handler.
