@@ -11,4 +11,5 @@ pub mod demo;
 pub mod org;
 pub mod platform;
 pub mod portal;
+pub mod registry;
 pub mod server;

@@ -20,6 +20,9 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
     }
     let db = Db::connect(&config.database_url, &DbOptions::default()).await?;
     db.migrate().await.context("migration failed")?;
+    crate::registry::refdata::ensure_loaded(&db)
+        .await
+        .context("loading reference tables failed")?;
     Ok(db)
 }
 
@@ -31,6 +34,7 @@ pub async fn state(config: &Config, db: Db) -> anyhow::Result<AppState> {
         Clock::System,
         key,
         WebSettings {
+            data_dir: config.data_dir.clone(),
             secure_cookies: config.secure_cookies,
             trust_forwarded_for: config.trust_forwarded_for,
         },

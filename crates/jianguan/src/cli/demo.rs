@@ -16,6 +16,15 @@ pub struct DemoArgs {
     /// Password for every demo account (default: random ones, printed).
     #[arg(long, env = "JIANGUAN_DEMO_PASSWORD")]
     pub demo_password: Option<String>,
+    /// How many market entities to generate (Hubei's real scale is 7,000,000).
+    #[arg(long, default_value_t = 20_000)]
+    pub entities: u64,
+    /// Seed of the generator: the same seed gives the same province.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Only load the data, do not start the server.
+    #[arg(long)]
+    pub load_only: bool,
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
@@ -36,6 +45,30 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     .map_err(|e| anyhow::anyhow!("loading the demo failed: {} ({})", e.detail, e.code.as_str()))?;
     if let Some(e) = failure {
         return Err(e);
+    }
+    let started = std::time::Instant::now();
+    let bar = indicatif::ProgressBar::new(args.entities);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("generating entities {bar:40} {pos}/{len} ({per_sec}, {eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let outcome = demo::load_entities(&db, &Clock::System, args.entities, args.seed, |done| {
+        bar.set_position(done)
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "demo province: {} entities (seed {}): {} inserted, {} updated, {} unchanged in {:.1}s",
+        args.entities,
+        args.seed,
+        outcome.inserted,
+        outcome.updated,
+        outcome.unchanged,
+        started.elapsed().as_secs_f64()
+    );
+    if args.load_only {
+        db.close().await;
+        return Ok(ExitCode::SUCCESS);
     }
     let state = server::state(&config, db).await?;
     let data_dir = config.data_dir.display().to_string();

@@ -2,6 +2,8 @@
 
 mod audit;
 mod demo;
+mod export;
+mod import;
 mod migrate;
 mod serve;
 mod user;
@@ -31,6 +33,12 @@ pub enum Command {
     Migrate(crate::platform::config::DbArgs),
     /// Run the server with a demo province (created on first run, reused after).
     Demo(demo::DemoArgs),
+    /// Import spreadsheets (market entities ...).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Export to spreadsheets.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Manage accounts.
     #[command(subcommand)]
     User(user::UserCommand),
@@ -79,6 +87,8 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Migrate(args) => migrate::run(args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::User(cmd) => user::run(cmd).await,
+        Command::Import(cmd) => import::run(cmd).await,
+        Command::Export(cmd) => export::run(cmd).await,
         Command::Audit(cmd) => audit::run(cmd).await,
     }
 }

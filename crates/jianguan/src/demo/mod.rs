@@ -239,3 +239,87 @@ pub fn random_password() -> anyhow::Result<String> {
     // Base64url of random bytes; the suffix guarantees all classes.
     Ok(format!("{t}#Jg7"))
 }
+
+/// The entity the demo enterprise account acts for, with a food licence.
+fn demo_enterprise() -> Option<crate::registry::model::EntityInput> {
+    use crate::registry::model::{EntityStatus, EntityType};
+    Some(crate::registry::model::EntityInput {
+        uscc: jianguan_rules::Uscc::parse("91420102MA4K2B8Q7G").ok()?,
+        name: "武汉江岸示范餐饮有限公司".into(),
+        former_names: vec!["武汉江岸示范小吃店".into()],
+        entity_type: EntityType::Company,
+        legal_rep: "刘洋".into(),
+        registered_capital_fen: Some(50 * 1_000_000),
+        established_on: NaiveDate::from_ymd_opt(2019, 5, 20),
+        status: EntityStatus::Active,
+        address: "湖北省武汉市江岸区沿江大道188号".into(),
+        division: jianguan_rules::DivisionCode::parse("420102").ok()?,
+        industry: jianguan_rules::IndustryCode::parse("6210").ok(),
+        business_scope: "餐饮服务；食品销售".into(),
+        authority: "江岸区市场监督管理局".into(),
+        latitude: Some(30.5928),
+        longitude: Some(114.3055),
+    })
+}
+
+/// Generate `n` entities from `seed` (plus the demo enterprise) in batches;
+/// `progress(done)` after each batch. Rerunning with the same numbers
+/// changes nothing.
+pub async fn load_entities(
+    db: &Db,
+    clock: &Clock,
+    n: u64,
+    seed: u64,
+    mut progress: impl FnMut(u64),
+) -> anyhow::Result<crate::registry::store::BatchOutcome> {
+    use crate::registry::generate::Generator;
+    use crate::registry::store::upsert_batch;
+    const BATCH: u64 = 2_000;
+    let generator = std::sync::Arc::new(Generator::new(seed));
+    let mut total = crate::registry::store::BatchOutcome::default();
+    if let Some(e) = demo_enterprise() {
+        let mut tx = db.begin().await?;
+        total += upsert_batch(
+            &mut tx,
+            &Actor::Cli,
+            clock.now(),
+            &[e],
+            ("demo", "enterprise"),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        let licence = crate::registry::model::Licence {
+            licence_type: "食品经营许可证".into(),
+            number: "JY14201020012345".into(),
+            issuer: "武汉市江岸区市场监督管理局".into(),
+            valid_from: NaiveDate::from_ymd_opt(2024, 5, 20),
+            valid_until: NaiveDate::from_ymd_opt(2029, 5, 19),
+        };
+        crate::registry::store::add_licence(db, &Actor::Cli, clock.now(), "91420102MA4K2B8Q7G", &licence)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+    }
+    let mut start = 0;
+    while start < n {
+        let end = (start + BATCH).min(n);
+        let g = generator.clone();
+        // Generation is CPU work: keep it off the async workers.
+        let rows =
+            tokio::task::spawn_blocking(move || (start..end).filter_map(|i| g.entity(i)).collect::<Vec<_>>()).await?;
+        let mut tx = db.begin().await?;
+        total += upsert_batch(
+            &mut tx,
+            &Actor::Cli,
+            clock.now(),
+            &rows,
+            ("demo", &format!("seed-{seed}")),
+            serde_json::json!({"seed": seed, "from": start, "to": end}),
+        )
+        .await?;
+        tx.commit().await?;
+        start = end;
+        progress(end);
+    }
+    Ok(total)
+}

@@ -22,14 +22,23 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 /// versions (checked by a test).
 type Embedded = (i64, &'static str, &'static str);
 
-pub const SQLITE_MIGRATIONS: &[Embedded] =
-    &[(1, "platform", include_str!("../../migrations/sqlite/0001_platform.sql"))];
+pub const SQLITE_MIGRATIONS: &[Embedded] = &[
+    (1, "platform", include_str!("../../migrations/sqlite/0001_platform.sql")),
+    (2, "registry", include_str!("../../migrations/sqlite/0002_registry.sql")),
+];
 
-pub const POSTGRES_MIGRATIONS: &[Embedded] = &[(
-    1,
-    "platform",
-    include_str!("../../migrations/postgres/0001_platform.sql"),
-)];
+pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
+    (
+        1,
+        "platform",
+        include_str!("../../migrations/postgres/0001_platform.sql"),
+    ),
+    (
+        2,
+        "registry",
+        include_str!("../../migrations/postgres/0002_registry.sql"),
+    ),
+];
 
 fn migrator(list: &[Embedded]) -> Migrator {
     Migrator {

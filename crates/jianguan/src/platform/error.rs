@@ -31,16 +31,18 @@ pub enum ErrorCode {
     Conflict,
     UsernameTaken,
     DepartmentExists,
+    EntityExists,
     InvalidUscc,
     InvalidDivision,
     WeakPassword,
     PayloadTooLarge,
+    UnsupportedFile,
     Internal,
     Unavailable,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::BadRequest,
         ErrorCode::ValidationFailed,
         ErrorCode::Unauthenticated,
@@ -55,10 +57,12 @@ impl ErrorCode {
         ErrorCode::Conflict,
         ErrorCode::UsernameTaken,
         ErrorCode::DepartmentExists,
+        ErrorCode::EntityExists,
         ErrorCode::InvalidUscc,
         ErrorCode::InvalidDivision,
         ErrorCode::WeakPassword,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedFile,
         ErrorCode::Internal,
         ErrorCode::Unavailable,
     ];
@@ -79,10 +83,12 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::UsernameTaken => "username_taken",
             ErrorCode::DepartmentExists => "department_exists",
+            ErrorCode::EntityExists => "entity_exists",
             ErrorCode::InvalidUscc => "invalid_uscc",
             ErrorCode::InvalidDivision => "invalid_division",
             ErrorCode::WeakPassword => "weak_password",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedFile => "unsupported_file",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
         }
@@ -105,8 +111,11 @@ impl ErrorCode {
             ErrorCode::Forbidden | ErrorCode::OutOfScope | ErrorCode::CsrfFailed => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::Conflict | ErrorCode::UsernameTaken | ErrorCode::DepartmentExists => StatusCode::CONFLICT,
+            ErrorCode::Conflict | ErrorCode::UsernameTaken | ErrorCode::DepartmentExists | ErrorCode::EntityExists => {
+                StatusCode::CONFLICT
+            }
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::UnsupportedFile => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -129,10 +138,12 @@ impl ErrorCode {
             ErrorCode::Conflict => "Conflicts with stored data",
             ErrorCode::UsernameTaken => "Username already exists",
             ErrorCode::DepartmentExists => "Department code already exists",
+            ErrorCode::EntityExists => "Entity already registered",
             ErrorCode::InvalidUscc => "Invalid unified social credit code",
             ErrorCode::InvalidDivision => "Invalid division code",
             ErrorCode::WeakPassword => "Password too weak",
             ErrorCode::PayloadTooLarge => "Request body too large",
+            ErrorCode::UnsupportedFile => "Unsupported file type",
             ErrorCode::Internal => "Internal error",
             ErrorCode::Unavailable => "Service unavailable",
         }
@@ -155,10 +166,12 @@ impl ErrorCode {
             ErrorCode::Conflict => "与已有数据冲突。",
             ErrorCode::UsernameTaken => "用户名已存在。",
             ErrorCode::DepartmentExists => "部门编码已存在。",
+            ErrorCode::EntityExists => "该统一社会信用代码的市场主体已登记。",
             ErrorCode::InvalidUscc => "统一社会信用代码无效。",
             ErrorCode::InvalidDivision => "行政区划代码无效。",
             ErrorCode::WeakPassword => "密码强度不足：至少8位，并包含大写字母、小写字母、数字、符号中的三类。",
             ErrorCode::PayloadTooLarge => "提交的内容过大。",
+            ErrorCode::UnsupportedFile => "不支持的文件类型，请上传 .xlsx 或 .csv 文件。",
             ErrorCode::Internal => "系统内部错误，请稍后再试或联系管理员。",
             ErrorCode::Unavailable => "服务暂不可用，请稍后再试。",
         }

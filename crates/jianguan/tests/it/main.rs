@@ -10,5 +10,6 @@ mod auth;
 mod cli;
 mod org;
 mod pages;
+mod registry;
 mod routes_matrix;
 mod schema;

@@ -125,9 +125,14 @@ impl TestApp {
         };
         let db = Db::connect(&url, &DbOptions { max_connections: 4 }).await.unwrap();
         db.migrate().await.unwrap();
+        jianguan::registry::refdata::ensure_loaded(&db).await.unwrap();
         let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap());
         let key = jianguan::platform::keys::load_or_create(dir.path()).unwrap();
-        let state = AppState::new(db.clone(), clock.clone(), key, WebSettings::default());
+        let settings = WebSettings {
+            data_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        };
+        let state = AppState::new(db.clone(), clock.clone(), key, settings);
         let router = build_router(state.clone());
         let mut app = TestApp {
             db,
@@ -316,4 +321,8 @@ impl TestResponse {
             .unwrap_or_default()
             .to_string()
     }
+}
+
+pub async fn count_entities(app: &TestApp) -> i64 {
+    jianguan::registry::store::count(&app.db).await.unwrap()
 }

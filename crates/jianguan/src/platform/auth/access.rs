@@ -200,19 +200,31 @@ async fn load(state: &AppState, uid: i64) -> Result<Option<(User, Option<Departm
     Ok(Some((user, dept)))
 }
 
-/// The token may come as the `X-CSRF-Token` header (htmx, scripts) or as the
-/// `csrf_token` field of an urlencoded form (plain HTML forms).
+/// The token may come as the `X-CSRF-Token` header (htmx, scripts), as the
+/// `csrf_token` field of an urlencoded form (plain HTML forms), or as the
+/// `csrf_token` query parameter of a multipart upload.
 async fn csrf_ok(req: Request, expected: &str) -> Result<(bool, Request), AppError> {
     if let Some(h) = req.headers().get("x-csrf-token") {
         let ok = h.to_str().map(|v| constant_eq(v, expected)).unwrap_or(false);
         return Ok((ok, req));
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or("");
+    // File uploads are not buffered here: their form carries the token in
+    // its action URL instead.
+    if content_type.starts_with("multipart/form-data") {
+        let ok = req
+            .uri()
+            .query()
+            .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+            .and_then(|fields| fields.into_iter().find(|(k, _)| k == "csrf_token"))
+            .is_some_and(|(_, v)| constant_eq(&v, expected));
+        return Ok((ok, req));
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Ok((false, req));
     }
     let (parts, body) = req.into_parts();

@@ -24,6 +24,8 @@ pub use routes::{RouteDef, build_router, route_table};
 /// Settings the web layer needs at run time.
 #[derive(Debug, Clone, Default)]
 pub struct WebSettings {
+    /// The data folder: uploaded files and import error reports live here.
+    pub data_dir: std::path::PathBuf,
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
     /// Take the client address from the last `X-Forwarded-For` entry (set

@@ -36,6 +36,7 @@ fn all_routes() -> Vec<RouteDef> {
     v.extend(crate::portal::routes::routes());
     v.extend(crate::org::routes::routes());
     v.extend(crate::audit::routes::routes());
+    v.extend(crate::registry::routes::routes());
     v
 }
 

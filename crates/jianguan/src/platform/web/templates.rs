@@ -39,6 +39,9 @@ fn nav_for(role: Option<Role>) -> Vec<(&'static str, &'static str)> {
         }
         Some(r) => {
             v.push(("/home", "工作台"));
+            if r != Role::Enterprise {
+                v.push(("/registry/entities", "市场主体"));
+            }
             if matches!(r, Role::SysAdmin | Role::DeptAdmin | Role::Leader) {
                 v.push(("/admin/departments", "组织机构"));
             }
