@@ -25,7 +25,7 @@ const password = "Demo#Pass2026";
 mkdirSync(shots, { recursive: true });
 
 const data = mkdtempSync(join(tmpdir(), "jianguan-e2e-"));
-const server = spawn(bin, ["demo", "--data-dir", data, "--listen", `127.0.0.1:${port}`, "--demo-password", password], {
+const server = spawn(bin, ["demo", "--data-dir", data, "--listen", `127.0.0.1:${port}`, "--demo-password", password, "--entities", "3000"], {
   stdio: ["ignore", "pipe", "pipe"],
   env: { ...process.env, JIANGUAN_LOG: "warn" },
 });
@@ -59,6 +59,7 @@ const homes = {
   enterprise: "91420102MA4K2B8Q7G",
 };
 
+
 let failures = 0;
 async function step(name, fn) {
   try {
@@ -74,7 +75,7 @@ async function signIn(page, username, pass = password) {
   await page.goto(`${base}/login`);
   await page.fill('input[name="username"]', username);
   await page.fill('input[name="password"]', pass);
-  await Promise.all([page.waitForLoadState("load"), page.click('button[type="submit"]')]);
+  await Promise.all([page.waitForEvent("load"), page.click('button[type="submit"]')]);
 }
 
 async function main() {
@@ -132,9 +133,29 @@ async function main() {
         await page.fill('input[name="cert_no"]', "42010220269999");
         await page.fill('input[name="cert_valid_until"]', "2029-12-31");
         await page.fill('input[name="password"]', "E2e#Password1");
-        await Promise.all([page.waitForLoadState("load"), page.click('form.card button[type="submit"]')]);
+        await Promise.all([page.waitForEvent("load"), page.click('form.card button[type="submit"]')]);
         assert.ok((await page.content()).includes(`e2e_${size}`), "new account listed");
         await page.screenshot({ path: join(shots, `${size}-admin-users.png`), fullPage: true });
+      });
+      await step(`${size}: admin searches the registry and opens an entity`, async () => {
+        await page.goto(`${base}/registry/entities`);
+        assert.match(await page.textContent("main"), /共\s*\d+\s*户/);
+        await page.fill('input[name="q"]', "示范餐饮");
+        await Promise.all([page.waitForEvent("load"), page.click('form.card button[type="submit"]')]);
+        assert.ok((await page.content()).includes("武汉江岸示范餐饮有限公司"));
+        await page.screenshot({ path: join(shots, `${size}-registry-search.png`), fullPage: true });
+        await Promise.all([page.waitForEvent("load"), page.click("text=武汉江岸示范餐饮有限公司")]);
+        assert.ok((await page.content()).includes("监管信息链"));
+        assert.ok((await page.content()).includes("食品经营许可证"));
+        await page.screenshot({ path: join(shots, `${size}-registry-entity.png`), fullPage: true });
+      });
+      await step(`${size}: a city filter narrows the list`, async () => {
+        await page.goto(`${base}/registry/entities`);
+        const all = Number((await page.textContent("main")).match(/共\s*(\d+)\s*户/)[1]);
+        await page.selectOption('select[name="division"]', "420500");
+        await Promise.all([page.waitForEvent("load"), page.click('form.card button[type="submit"]')]);
+        const yichang = Number((await page.textContent("main")).match(/共\s*(\d+)\s*户/)[1]);
+        assert.ok(yichang > 0 && yichang < all, `${yichang} of ${all}`);
       });
       await step(`${size}: the phone menu opens`, async () => {
         if (size !== "phone") return;
@@ -147,7 +168,7 @@ async function main() {
       await step(`${size}: sign-out ends the session`, async () => {
         await page.goto(`${base}/home`);
         if (size === "phone") await page.click("[data-nav-toggle]");
-        await Promise.all([page.waitForLoadState("load"), page.click('header.top form button[type="submit"]')]);
+        await Promise.all([page.waitForEvent("load"), page.click('header.top form button[type="submit"]')]);
         const r = await page.goto(`${base}/home`);
         assert.equal(r.status(), 401);
         assert.ok(await page.isVisible('input[name="password"]'));

@@ -50,11 +50,13 @@ pub async fn run(config: &Config, state: AppState, on_ready: impl FnOnce(SocketA
     tracing::info!(%addr, "listening");
     on_ready(addr);
     let job = tokio::spawn(checkpoint_job(state.clone()));
+    let indexer = tokio::spawn(index_job(state.clone()));
     let app = build_router(state.clone());
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     job.abort();
+    indexer.abort();
     state.db.close().await;
     Ok(())
 }
@@ -71,6 +73,19 @@ async fn checkpoint_job(state: AppState) {
             Err(e) => tracing::error!(error = %e, "audit checkpoint failed"),
         }
         tokio::time::sleep(Duration::from_secs(600)).await;
+    }
+}
+
+/// Keep the search index within a second of the database, whoever wrote.
+async fn index_job(state: AppState) {
+    let Some(index) = state.search.clone() else { return };
+    loop {
+        match index.catch_up(&state.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(entries = n, "search index caught up"),
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "search index update failed"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

@@ -41,7 +41,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
     let file = a.file.clone();
     let (table, bytes) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let bytes = std::fs::read(&file)?;
-        Ok((read_file(&file)?, bytes))
+        Ok((std::sync::Arc::new(read_file(&file)?), bytes))
     })
     .await??;
     let errors_path = a.errors.clone().unwrap_or_else(|| {
@@ -67,7 +67,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
     );
     let report = import_table(
         &db,
-        &table,
+        table.clone(),
         &bytes,
         &opts,
         || Clock::System.now(),

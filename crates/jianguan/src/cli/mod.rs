@@ -5,6 +5,7 @@ mod demo;
 mod export;
 mod import;
 mod migrate;
+mod search;
 mod serve;
 mod user;
 
@@ -39,6 +40,9 @@ pub enum Command {
     /// Export to spreadsheets.
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Maintain the full-text search index.
+    #[command(subcommand)]
+    Search(search::SearchCommand),
     /// Manage accounts.
     #[command(subcommand)]
     User(user::UserCommand),
@@ -88,6 +92,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(args).await,
         Command::User(cmd) => user::run(cmd).await,
         Command::Import(cmd) => import::run(cmd).await,
+        Command::Search(cmd) => search::run(cmd).await,
         Command::Export(cmd) => export::run(cmd).await,
         Command::Audit(cmd) => audit::run(cmd).await,
     }

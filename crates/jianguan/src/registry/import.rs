@@ -385,10 +385,96 @@ pub async fn open_job(
     }
 }
 
+/// A batch of valid rows ready to commit, with the progress it completes.
+struct Batch {
+    rows: Vec<EntityInput>,
+    first_line: u64,
+    last_line: u64,
+    /// Rows of the file (good and bad) done once this batch is committed.
+    rows_done: i64,
+    bad_so_far: i64,
+}
+
+/// What validation found in the whole file.
+struct Checked {
+    errors: Vec<(RowError, Vec<String>)>,
+    good: i64,
+    bad: i64,
+}
+
+/// Validate every row (committed or not, so that the error file of a
+/// resumed run is complete) and hand batches of the rows still to commit to
+/// `out`. Runs on a blocking thread, in parallel with the database writes.
+fn validate_all(
+    table: &Table,
+    map: &HashMap<Field, usize>,
+    scope: DataScope,
+    resumed_after: i64,
+    batch_size: usize,
+    out: tokio::sync::mpsc::Sender<Batch>,
+) -> Checked {
+    let mut checked = Checked {
+        errors: Vec::new(),
+        good: 0,
+        bad: 0,
+    };
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut batch = Vec::with_capacity(batch_size);
+    let mut first_line = 0u64;
+    let total = table.rows.len() as i64;
+    for (idx, (line, cells)) in table.rows.iter().enumerate() {
+        let idx = idx as i64;
+        let parsed = parse_row(map, cells, *line, &scope).and_then(|input| match seen.entry(input.uscc.to_string()) {
+            std::collections::hash_map::Entry::Occupied(first) => Err(vec![RowError {
+                line: *line,
+                uscc: input.uscc.to_string(),
+                field: "uscc".into(),
+                reason: format!(
+                    "the same code is already on line {}; only the first is imported",
+                    first.get()
+                ),
+            }]),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(*line);
+                Ok(input)
+            }
+        });
+        match parsed {
+            Ok(input) => {
+                checked.good += 1;
+                if idx >= resumed_after {
+                    if batch.is_empty() {
+                        first_line = *line;
+                    }
+                    batch.push(input);
+                }
+            }
+            Err(errs) => {
+                checked.bad += 1;
+                checked.errors.extend(errs.into_iter().map(|e| (e, cells.clone())));
+            }
+        }
+        if idx >= resumed_after && (batch.len() >= batch_size || idx + 1 == total) {
+            let b = Batch {
+                rows: std::mem::replace(&mut batch, Vec::with_capacity(batch_size)),
+                first_line,
+                last_line: *line,
+                rows_done: idx + 1,
+                bad_so_far: checked.bad,
+            };
+            // The writer stopped (it failed): stop validating too.
+            if out.blocking_send(b).is_err() {
+                break;
+            }
+        }
+    }
+    checked
+}
+
 /// Import a table of entities. `progress(done, total)` is called after each batch.
 pub async fn import_table(
     db: &Db,
-    table: &Table,
+    table: std::sync::Arc<Table>,
     file_bytes: &[u8],
     opts: &ImportOptions,
     now: impl Fn() -> DateTime<Utc>,
@@ -419,62 +505,31 @@ pub async fn import_table(
         encoding: table.encoding.into(),
         ..Default::default()
     };
-    let mut errors: Vec<(RowError, Vec<String>)> = Vec::new();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut batch: Vec<EntityInput> = Vec::with_capacity(opts.batch_size);
-    let mut batch_first_line = 0u64;
     progress(resumed_after, total);
-    for (idx, (line, cells)) in table.rows.iter().enumerate() {
-        let idx = idx as i64;
-        // Validation runs on every row, committed or not, so that the error
-        // file of a resumed run is complete.
-        let parsed = parse_row(&map, cells, *line, &opts.scope).and_then(|input| {
-            match seen.insert(input.uscc.to_string(), *line) {
-                Some(first) => Err(vec![RowError {
-                    line: *line,
-                    uscc: input.uscc.to_string(),
-                    field: "uscc".into(),
-                    reason: format!("the same code is already on line {first}; only the first is imported"),
-                }]),
-                None => Ok(input),
-            }
-        });
-        match parsed {
-            Ok(input) => {
-                report.good_rows += 1;
-                if idx >= resumed_after {
-                    if batch.is_empty() {
-                        batch_first_line = *line;
-                    }
-                    batch.push(input);
-                }
-            }
-            Err(errs) => {
-                report.bad_rows += 1;
-                errors.extend(errs.into_iter().map(|e| (e, cells.clone())));
-            }
-        }
-        let last = idx + 1 == total;
-        if idx >= resumed_after && (batch.len() >= opts.batch_size || last) {
-            let outcome = commit_batch(
-                db,
-                &opts.actor,
-                now(),
-                &batch,
-                &id,
-                batch_first_line,
-                *line,
-                idx + 1,
-                report.bad_rows,
-            )
-            .await?;
-            report.outcome += outcome;
-            batch.clear();
-            progress(idx + 1, total);
-        }
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(4);
+    let (t, scope, size) = (table.clone(), opts.scope, opts.batch_size.max(1));
+    let checker = tokio::task::spawn_blocking(move || validate_all(&t, &map, scope, resumed_after, size, tx));
+    while let Some(b) = rx.recv().await {
+        let outcome = commit_batch(
+            db,
+            &opts.actor,
+            now(),
+            &b.rows,
+            &id,
+            b.first_line,
+            b.last_line,
+            b.rows_done,
+            b.bad_so_far,
+        )
+        .await?;
+        report.outcome += outcome;
+        progress(b.rows_done, total);
     }
-    if !errors.is_empty() {
-        write_errors(&opts.errors_path, &table.header, &errors)?;
+    let checked = checker.await?;
+    report.good_rows = checked.good;
+    report.bad_rows = checked.bad;
+    if !checked.errors.is_empty() {
+        write_errors(&opts.errors_path, &table.header, &checked.errors)?;
         report.errors_file = Some(opts.errors_path.display().to_string());
     }
     let errors_file = report.errors_file.clone();

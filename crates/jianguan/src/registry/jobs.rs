@@ -134,7 +134,16 @@ pub async fn start_upload(state: &AppState, user: &CurrentUser, mut multipart: M
             file_name: name,
         };
         let clock = state.clock.clone();
-        match import_table(&state.db, &table, &bytes, &opts, || clock.now(), |_, _| {}).await {
+        match import_table(
+            &state.db,
+            std::sync::Arc::new(table),
+            &bytes,
+            &opts,
+            || clock.now(),
+            |_, _| {},
+        )
+        .await
+        {
             Ok(r) => {
                 tracing::info!(job = %job, inserted = r.outcome.inserted, updated = r.outcome.updated, bad = r.bad_rows, "import finished")
             }

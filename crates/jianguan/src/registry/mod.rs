@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod model;
 pub mod refdata;
 pub mod routes;
+pub mod search;
 pub mod store;
 pub mod tabular;
 pub mod views;

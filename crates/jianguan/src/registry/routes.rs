@@ -210,13 +210,30 @@ pub async fn list(
     user: CurrentUser,
     Query(f): Query<EntityFilter>,
 ) -> AppResult<Json<EntityPage>> {
-    let (entities, total) = store::list(&state.db, &f, &user.scope()).await?;
+    let (entities, total) = search(&state, &f, &user.scope()).await?;
     Ok(Json(EntityPage {
         entities,
         total,
         page: f.page(),
         per_page: f.per_page(),
     }))
+}
+
+/// Search entities: with text, through the full-text index (brought up to
+/// date with the database first, so a change is found at once); filters
+/// alone, or without an index, through SQL.
+pub async fn search(
+    state: &AppState,
+    f: &EntityFilter,
+    scope: &jianguan_rules::access::DataScope,
+) -> AppResult<(Vec<Entity>, i64)> {
+    let has_text = f.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+    if let (true, Some(index)) = (has_text, &state.search) {
+        index.catch_up(&state.db).await?;
+        let (codes, total) = index.search(f, scope)?;
+        return Ok((store::get_many(&state.db, &codes).await?, total));
+    }
+    Ok(store::list(&state.db, f, scope).await?)
 }
 
 #[derive(Serialize, ToSchema)]

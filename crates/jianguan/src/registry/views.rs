@@ -160,7 +160,7 @@ pub async fn list_page(
     Query(f): Query<EntityFilter>,
 ) -> AppResult<Response> {
     let scope = user.scope();
-    let (entities, total) = store::list(&state.db, &f, &scope).await?;
+    let (entities, total) = super::routes::search(&state, &f, &scope).await?;
     let pages = ((total + f.per_page() - 1) / f.per_page()).max(1);
     let page = f.page();
     let mut q = f.clone();

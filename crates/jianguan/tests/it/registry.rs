@@ -476,3 +476,65 @@ async fn token(app: &TestApp) -> String {
         .await;
     r.json()["token"].as_str().unwrap().to_string()
 }
+
+both!(full_text_search_finds_fragments_names_and_people, |app| {
+    let admin = app.as_role(Role::SysAdmin).await;
+    let r = app
+        .post_json(
+            "/api/v1/entities",
+            &admin,
+            entity_json("91420102MA4K2B8Q7G", "武汉江岸示范餐饮有限公司", "420102"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let (app, admin) = (&app, &admin);
+    let search = |q: &str| {
+        let q = serde_urlencoded::to_string([("q", q)]).unwrap();
+        async move { app.get(&format!("/api/v1/entities?{q}"), admin).await.json() }
+    };
+    // A fragment that crosses word boundaries, a person, an address word, a code.
+    for q in ["岸示范餐", "示范餐饮", "刘洋", "沿江大道", "91420102MA4K2B8Q7G"] {
+        let r = search(q).await;
+        assert_eq!(r["entities"][0]["uscc"], "91420102MA4K2B8Q7G", "{q}: {r}");
+    }
+    assert_eq!(search("不存在的名字").await["total"], 0);
+    // A change is found at once (the index follows the audit chain).
+    let r = app
+        .request(
+            Method::PUT,
+            "/api/v1/entities/91420102MA4K2B8Q7G",
+            admin,
+            Some(entity_json(
+                "91420102MA4K2B8Q7G",
+                "武汉长江明珠酒店管理有限公司",
+                "420102",
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(search("长江明珠").await["total"], 1);
+    // The former name still finds it.
+    assert_eq!(
+        search("示范餐饮").await["entities"][0]["name"],
+        "武汉长江明珠酒店管理有限公司"
+    );
+    // `jianguan search reindex` rebuilds the same index from the database.
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_jianguan"))
+        .args([
+            "search",
+            "reindex",
+            "--database",
+            &app.url,
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+        ])
+        .env("JIANGUAN_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("indexed 1 entities"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+});

@@ -44,11 +44,24 @@ pub struct StateInner {
     pub settings: WebSettings,
     pub metrics: metrics::Metrics,
     pub limiter: LoginLimiter,
+    /// The entity search index, when one could be opened.
+    pub search: Option<std::sync::Arc<crate::registry::search::SearchIndex>>,
 }
 
 impl AppState {
     pub fn new(db: Db, clock: Clock, key: SigningKey, settings: WebSettings) -> Self {
+        // One process owns the index writer; a second server on the same
+        // data folder searches with SQL instead.
+        let search =
+            match crate::registry::search::SearchIndex::open(&settings.data_dir.join("search").join("entities")) {
+                Ok(s) => Some(Arc::new(s)),
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "search index unavailable; searching with SQL");
+                    None
+                }
+            };
         AppState(Arc::new(StateInner {
+            search,
             db,
             clock,
             key,
