@@ -51,7 +51,7 @@ async fn run_import(url: &str, file: &Path) -> f64 {
     let opts = ImportOptions {
         actor: Actor::Cli,
         scope: DataScope::All,
-        batch_size: 1000,
+        batch_size: 5000,
         errors_path: file.with_extension("errors.csv"),
         file_name: "bench.csv".into(),
     };
@@ -96,7 +96,7 @@ fn materialised(n: u64) -> Vec<Entity> {
 async fn sqlite_loop(url: &str, rows: &[Entity]) -> f64 {
     let db = fresh(url).await;
     let sql = format!(
-        "insert into entities ({}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
+        "insert into entities ({}) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         jianguan::registry::store::COLUMNS
     );
     let t = Instant::now();

@@ -28,7 +28,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub errors: Option<PathBuf>,
     /// Rows per transaction.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 5000)]
     pub batch_size: usize,
     #[command(flatten)]
     pub db: DbArgs,

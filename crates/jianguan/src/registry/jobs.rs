@@ -125,7 +125,7 @@ pub async fn start_upload(state: &AppState, user: &CurrentUser, mut multipart: M
         let opts = ImportOptions {
             actor,
             scope,
-            batch_size: 1000,
+            batch_size: 5000,
             errors_path: state
                 .settings
                 .data_dir

@@ -200,62 +200,55 @@ async fn insert_rows(tx: &mut Tx, rows: &[Entity]) -> Result<(), sqlx::Error> {
     if rows.is_empty() {
         return Ok(());
     }
-    // PostgreSQL loads fastest through COPY, inside the same transaction;
-    // this is where the dialects truly differ.
-    if let crate::platform::db::TxInner::Postgres(t) = tx.inner_mut() {
-        let mut buf = Vec::with_capacity(rows.len() * 400);
-        for e in rows {
-            copy_csv_row(&mut buf, e);
-        }
-        let mut copy = t
-            .copy_in_raw(&format!("copy entities ({COLUMNS}) from stdin (format csv)"))
-            .await?;
-        copy.send(buf).await?;
-        copy.finish().await?;
-        return Ok(());
-    }
-    // 18 columns; 500 rows per statement (9,000 parameters) stays below
-    // SQLite's limit of 32,766 bound parameters.
-    for chunk in rows.chunks(500) {
-        let mut sql = format!("insert into entities ({COLUMNS}) values ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
+    match tx.inner_mut() {
+        // PostgreSQL loads fastest through COPY, inside the same transaction;
+        // this is where the dialects truly differ.
+        crate::platform::db::TxInner::Postgres(t) => {
+            let mut buf = Vec::with_capacity(rows.len() * 400);
+            for e in rows {
+                copy_csv_row(&mut buf, e);
             }
-            sql.push('(');
-            for j in 0..18 {
-                if j > 0 {
-                    sql.push(',');
+            let mut copy = t
+                .copy_in_raw(&format!("copy entities ({COLUMNS}) from stdin (format csv)"))
+                .await?;
+            copy.send(buf).await?;
+            copy.finish().await?;
+        }
+        // SQLite: multi-row inserts with positional `?` parameters (named
+        // `$N` parameters cost a name lookup each, which adds up at
+        // thousands per statement).
+        crate::platform::db::TxInner::Sqlite(t) => {
+            for chunk in rows.chunks(200) {
+                let one = format!("({})", vec!["?"; 18].join(","));
+                let sql = format!(
+                    "insert into entities ({COLUMNS}) values {}",
+                    vec![one; chunk.len()].join(",")
+                );
+                let mut q = sqlx::query(&sql);
+                for e in chunk {
+                    q = q
+                        .bind(&e.uscc)
+                        .bind(&e.name)
+                        .bind(serde_json::to_string(&e.former_names).unwrap_or_else(|_| "[]".into()))
+                        .bind(e.entity_type.as_str())
+                        .bind(&e.legal_rep)
+                        .bind(e.registered_capital_fen)
+                        .bind(e.established_on)
+                        .bind(e.status.as_str())
+                        .bind(&e.address)
+                        .bind(&e.division_code)
+                        .bind(&e.industry_code)
+                        .bind(&e.business_scope)
+                        .bind(&e.authority)
+                        .bind(e.latitude)
+                        .bind(e.longitude)
+                        .bind(e.version)
+                        .bind(e.created_at)
+                        .bind(e.updated_at);
                 }
-                sql.push_str(&format!("${}", i * 18 + j + 1));
+                q.execute(&mut **t).await?;
             }
-            sql.push(')');
         }
-        on_tx!(tx, c => {
-            let mut q = sqlx::query(&sql);
-            for e in chunk {
-                q = q
-                    .bind(&e.uscc)
-                    .bind(&e.name)
-                    .bind(serde_json::to_string(&e.former_names).unwrap_or_else(|_| "[]".into()))
-                    .bind(e.entity_type.as_str())
-                    .bind(&e.legal_rep)
-                    .bind(e.registered_capital_fen)
-                    .bind(e.established_on)
-                    .bind(e.status.as_str())
-                    .bind(&e.address)
-                    .bind(&e.division_code)
-                    .bind(&e.industry_code)
-                    .bind(&e.business_scope)
-                    .bind(&e.authority)
-                    .bind(e.latitude)
-                    .bind(e.longitude)
-                    .bind(e.version)
-                    .bind(e.created_at)
-                    .bind(e.updated_at);
-            }
-            q.execute(&mut *c).await?;
-        });
     }
     Ok(())
 }
@@ -424,13 +417,22 @@ pub async fn upsert_batch(
     Ok(outcome)
 }
 
+/// `$1,$2,...,$n`
+fn placeholders(n: usize) -> String {
+    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+}
+
 async fn fetch_many(tx: &mut Tx, codes: Vec<String>) -> Result<HashMap<String, Entity>, sqlx::Error> {
     let mut out = HashMap::new();
     for chunk in codes.chunks(500) {
-        let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         // Ask for the codes first: in a first import none exist, and the
-        // full rows of the few that do are read only then.
-        let sql = format!("select uscc from entities where uscc in ({})", params.join(","));
+        // full rows of the few that do are read only then. (An array
+        // parameter, `= any($1)`, was tried on PostgreSQL: on a table growing
+        // inside one import the planner chose sequential scans.)
+        let sql = format!(
+            "select uscc from entities where uscc in ({})",
+            placeholders(chunk.len())
+        );
         let present: Vec<String> = on_tx!(tx, c => {
             let mut q = sqlx::query_scalar(&sql);
             for code in chunk {
@@ -441,8 +443,10 @@ async fn fetch_many(tx: &mut Tx, codes: Vec<String>) -> Result<HashMap<String, E
         if present.is_empty() {
             continue;
         }
-        let params: Vec<String> = (1..=present.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("select {COLUMNS} from entities where uscc in ({})", params.join(","));
+        let sql = format!(
+            "select {COLUMNS} from entities where uscc in ({})",
+            placeholders(present.len())
+        );
         let rows: Vec<EntityRow> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(&sql);
             for code in &present {
