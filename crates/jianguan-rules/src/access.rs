@@ -125,6 +125,16 @@ impl DataScope {
         }
     }
 
+    /// SQL `LIKE` pattern on a division-code column that keeps exactly the
+    /// rows in scope (`%` for all, a pattern no code matches for none).
+    pub fn like_pattern(&self) -> String {
+        match self {
+            DataScope::All => "%".to_string(),
+            DataScope::Region(d) => d.like_pattern(),
+            DataScope::None => "-".to_string(),
+        }
+    }
+
     pub fn covers(&self, target: &DivisionCode) -> bool {
         match self {
             DataScope::All => true,
@@ -160,5 +170,7 @@ mod tests {
         // A county user cannot look up.
         let county = DataScope::for_user(Role::Leader, Some(jiangan));
         assert!(!county.covers(&wuhan));
+        assert_eq!(s.like_pattern(), "4201%");
+        assert_eq!(DataScope::None.like_pattern(), "-");
     }
 }

@@ -60,12 +60,7 @@ pub async fn department_by_code(db: &Db, code: &str) -> Result<Option<Department
 /// Build a query limited to a data scope on a division column. The scope is
 /// bound as a LIKE pattern; `All` binds `%`, `None` binds a pattern nothing matches.
 fn scoped(select: &str, column: &str, scope: &DataScope, tail: &str) -> (String, String) {
-    let pattern = match scope {
-        DataScope::All => "%".to_string(),
-        DataScope::Region(d) => d.like_pattern(),
-        DataScope::None => "-".to_string(),
-    };
-    (format!("{select} where {column} like $1 {tail}"), pattern)
+    (format!("{select} where {column} like $1 {tail}"), scope.like_pattern())
 }
 
 /// Create a department. The parent, if given, must exist and cover the new
@@ -361,11 +356,7 @@ pub async fn set_password(
 
 /// Counts for dashboards.
 pub async fn counts(db: &Db, scope: &DataScope) -> Result<(i64, i64), sqlx::Error> {
-    let pattern = match scope {
-        DataScope::All => "%".to_string(),
-        DataScope::Region(d) => d.like_pattern(),
-        DataScope::None => "-".to_string(),
-    };
+    let pattern = scope.like_pattern();
     on_db!(db, pool => {
         let depts: i64 = sqlx::query_scalar("select count(*) from departments where division_code like $1")
             .bind(&pattern)

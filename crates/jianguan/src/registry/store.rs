@@ -510,10 +510,8 @@ impl Where {
 /// Build the `where` clause and its text parameters for a filter within a scope.
 pub fn where_clause(f: &EntityFilter, scope: &DataScope) -> (String, Vec<String>) {
     let mut w = Where::default();
-    match scope {
-        DataScope::All => {}
-        DataScope::Region(d) => w.push("division_code like", d.like_pattern()),
-        DataScope::None => w.push("division_code =", "-".into()),
+    if *scope != DataScope::All {
+        w.push("division_code like", scope.like_pattern());
     }
     if let Some(d) = f.division.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         match jianguan_rules::DivisionCode::parse(d) {
