@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 const ROUNDS: usize = 4;
 
-async fn plain_write(db: &Db, i: i64) {
-    let mut tx = db.begin().await.unwrap();
+/// The business change both variants make: one row.
+async fn insert_row(tx: &mut jianguan::platform::db::Tx, i: i64) {
     on_tx!(tx, c => {
         sqlx::query("insert into bench_rows (id, name, payload) values ($1, $2, $3)")
             .bind(i)
@@ -31,20 +31,17 @@ async fn plain_write(db: &Db, i: i64) {
             .await
             .unwrap();
     });
+}
+
+async fn plain_write(db: &Db, i: i64) {
+    let mut tx = db.begin().await.unwrap();
+    insert_row(&mut tx, i).await;
     tx.commit().await.unwrap();
 }
 
 async fn chained_write(db: &Db, i: i64) {
     let mut tx = db.begin().await.unwrap();
-    on_tx!(tx, c => {
-        sqlx::query("insert into bench_rows (id, name, payload) values ($1, $2, $3)")
-            .bind(i)
-            .bind(format!("企业{i}"))
-            .bind(format!("{{\"n\":{i}}}"))
-            .execute(&mut *c)
-            .await
-            .unwrap();
-    });
+    insert_row(&mut tx, i).await;
     record(
         &mut tx,
         Utc::now(),

@@ -69,26 +69,7 @@ fn materialised(n: u64) -> Vec<Entity> {
     let now = Utc::now();
     (0..n)
         .filter_map(|i| g.entity(i))
-        .map(|e| Entity {
-            uscc: e.uscc.to_string(),
-            name: e.name,
-            former_names: Vec::new(),
-            entity_type: e.entity_type,
-            legal_rep: e.legal_rep,
-            registered_capital_fen: e.registered_capital_fen,
-            established_on: e.established_on,
-            status: e.status,
-            address: e.address,
-            division_code: e.division.to_string(),
-            industry_code: e.industry.map(|c| c.to_string()),
-            business_scope: e.business_scope,
-            authority: e.authority,
-            latitude: e.latitude,
-            longitude: e.longitude,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        })
+        .map(|e| jianguan::registry::store::materialise(&e, Vec::new(), 1, now, now))
         .collect()
 }
 

@@ -7,7 +7,6 @@ use axum::extract::{Query, State};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
-use jianguan_rules::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -19,7 +18,7 @@ use crate::platform::web::AppState;
 use crate::platform::web::routes::{RouteDef, def};
 use crate::platform::web::templates::{Layout, layout, render};
 
-const SYS: &[Role] = &[Role::SysAdmin];
+use crate::platform::auth::access::roles::SYS_ADMIN as SYS;
 
 pub fn routes() -> Vec<RouteDef> {
     vec![

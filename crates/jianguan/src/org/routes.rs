@@ -20,9 +20,7 @@ use crate::platform::web::AppState;
 use crate::platform::web::extract::ApiJson;
 use crate::platform::web::routes::{RouteDef, def};
 
-const SYS: &[Role] = &[Role::SysAdmin];
-const ADMINS: &[Role] = &[Role::SysAdmin, Role::DeptAdmin];
-const ORG_READERS: &[Role] = &[Role::SysAdmin, Role::DeptAdmin, Role::Leader];
+use crate::platform::auth::access::roles::{ADMINS, ORG_READERS, SYS_ADMIN as SYS};
 
 pub fn routes() -> Vec<RouteDef> {
     vec![

@@ -10,10 +10,10 @@ use super::model::{Department, DeptKind, NewDepartment, User};
 use super::routes::{back_to, form_to_new_user};
 use super::store;
 use crate::platform::auth::CurrentUser;
-use crate::platform::error::{AppError, AppResult, ErrorCode};
+use crate::platform::error::{AppResult, ErrorCode};
 use crate::platform::web::AppState;
 use crate::platform::web::extract::PageForm;
-use crate::platform::web::templates::{Layout, layout, render, render_with_status};
+use crate::platform::web::templates::{Layout, form_error, layout, render, render_with_status};
 
 /// A department row with its depth in the tree (0 province, 1 city, 2 county).
 pub struct DeptRow {
@@ -91,38 +91,6 @@ pub async fn departments_submit(
         Err(e) => form_error(e, departments_view(&state, &user, None).await?, |p, m| {
             p.error = Some(m)
         }),
-    }
-}
-
-/// Re-render a form page with the error in Chinese (and the field named),
-/// in the error's status; internal errors stay internal.
-fn form_error<P: Template>(e: AppError, mut page: P, set: impl FnOnce(&mut P, String)) -> AppResult<Response> {
-    if e.code == ErrorCode::Internal {
-        return Err(e);
-    }
-    let detail = e
-        .errors
-        .first()
-        .map(|f| format!("（{}：{}）", field_zh(&f.field), f.message))
-        .unwrap_or_default();
-    set(&mut page, format!("{}{}", e.code.message_zh(), detail));
-    Ok(render_with_status(e.code.status(), &page))
-}
-
-fn field_zh(field: &str) -> &str {
-    match field {
-        "code" => "部门编码",
-        "name" => "名称",
-        "division_code" => "行政区划代码",
-        "parent_code" => "上级部门",
-        "username" => "用户名",
-        "password" => "密码",
-        "role" => "角色",
-        "department_code" => "所属部门",
-        "uscc" => "统一社会信用代码",
-        "cert_no" => "执法证号",
-        "cert_valid_until" => "执法证有效期",
-        other => other,
     }
 }
 

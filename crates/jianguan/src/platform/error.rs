@@ -178,6 +178,33 @@ impl ErrorCode {
     }
 }
 
+/// The Chinese label of an input field named in a [`FieldError`], for forms
+/// and for the error files of imports.
+pub fn field_label_zh(field: &str) -> &str {
+    match field {
+        "code" => "部门编码",
+        "name" => "名称",
+        "parent_code" => "上级部门",
+        "username" => "用户名",
+        "password" => "密码",
+        "role" => "角色",
+        "department_code" => "所属部门",
+        "uscc" => "统一社会信用代码",
+        "cert_no" => "执法证号",
+        "cert_valid_until" => "执法证有效期",
+        "entity_type" => "主体类型",
+        "legal_rep" => "法定代表人",
+        "registered_capital_fen" => "注册资本",
+        "established_on" => "成立日期",
+        "status" => "登记状态",
+        "address" => "住所",
+        "division_code" => "行政区划代码",
+        "industry_code" => "行业代码",
+        "latitude" | "longitude" => "经纬度",
+        other => other,
+    }
+}
+
 /// One invalid field in a `validation_failed` problem.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct FieldError {
@@ -264,6 +291,22 @@ impl AppError {
             detail: self.detail.clone(),
             code: self.code.as_str().to_string(),
             errors: self.errors.clone(),
+        }
+    }
+}
+
+impl AppError {
+    /// What a form shows: the code's Chinese message and every field at fault.
+    pub fn form_message_zh(&self) -> String {
+        let fields: Vec<String> = self
+            .errors
+            .iter()
+            .map(|f| format!("{}：{}", field_label_zh(&f.field), f.message))
+            .collect();
+        if fields.is_empty() {
+            self.code.message_zh().to_string()
+        } else {
+            format!("{}（{}）", self.code.message_zh(), fields.join("；"))
         }
     }
 }

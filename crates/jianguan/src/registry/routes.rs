@@ -21,24 +21,11 @@ use crate::platform::web::AppState;
 use crate::platform::web::extract::ApiJson;
 use crate::platform::web::routes::{RouteDef, def};
 
-/// Regulators read the registry; enterprise users read their own entity.
-pub const READERS: &[Role] = &[
-    Role::SysAdmin,
-    Role::DeptAdmin,
-    Role::Inspector,
-    Role::LegalReviewer,
-    Role::Leader,
-];
-pub const READERS_AND_OWNER: &[Role] = &[
-    Role::SysAdmin,
-    Role::DeptAdmin,
-    Role::Inspector,
-    Role::LegalReviewer,
-    Role::Leader,
-    Role::Enterprise,
-];
-/// Administrators maintain it.
-pub const WRITERS: &[Role] = &[Role::SysAdmin, Role::DeptAdmin];
+/// Regulators read the registry; enterprise users read their own entity;
+/// administrators maintain it.
+pub use crate::platform::auth::access::roles::{
+    ADMINS as WRITERS, REGULATORS as READERS, REGULATORS_AND_ENTERPRISE as READERS_AND_OWNER,
+};
 
 pub fn routes() -> Vec<RouteDef> {
     let upload_limit = axum::extract::DefaultBodyLimit::max(512 * 1024 * 1024);

@@ -71,7 +71,7 @@ impl From<EntityRow> for Entity {
 }
 
 /// The entity an input would become, as version `version`.
-fn materialise(
+pub fn materialise(
     input: &EntityInput,
     former_names: Vec<String>,
     version: i64,

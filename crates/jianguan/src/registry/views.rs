@@ -325,23 +325,7 @@ fn form_page(user: &CurrentUser, form: EntityForm, editing: bool, error: Option<
 }
 
 fn form_error(user: &CurrentUser, form: EntityForm, editing: bool, e: AppError) -> AppResult<Response> {
-    if e.code == ErrorCode::Internal {
-        return Err(e);
-    }
-    let detail: Vec<String> = e
-        .errors
-        .iter()
-        .map(|f| format!("{}：{}", super::import::field_zh(&f.field), f.message))
-        .collect();
-    let msg = if detail.is_empty() {
-        e.code.message_zh().to_string()
-    } else {
-        format!("{}（{}）", e.code.message_zh(), detail.join("；"))
-    };
-    Ok(render_with_status(
-        e.code.status(),
-        &form_page(user, form, editing, Some(msg)),
-    ))
+    crate::platform::web::templates::form_error(e, form_page(user, form, editing, None), |p, m| p.error = Some(m))
 }
 
 pub async fn new_page(user: CurrentUser) -> Response {

@@ -538,3 +538,70 @@ both!(full_text_search_finds_fragments_names_and_people, |app| {
         String::from_utf8_lossy(&out.stderr)
     );
 });
+
+both!(entity_forms_and_licences, |app| {
+    let admin = app.as_role(Role::SysAdmin).await;
+    let csrf = admin.csrf.clone().unwrap();
+    let form = |name: &'static str, uscc: &'static str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("uscc", uscc.into()),
+            ("name", name.into()),
+            ("entity_type", "company".into()),
+            ("legal_rep", "刘洋".into()),
+            ("capital_wan", "50".into()),
+            ("established_on", "2019-05-20".into()),
+            ("status", "active".into()),
+            ("address", "湖北省武汉市江岸区沿江大道188号".into()),
+            ("division_code", "420102".into()),
+            ("industry_code", "6210".into()),
+        ]
+    };
+    let (app_ref, admin_ref) = (&app, &admin);
+    let post = move |path: String, fields: Vec<(&'static str, String)>| async move {
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        app_ref.post_form(&path, admin_ref, &f).await
+    };
+    // A wrong code is explained in Chinese, naming the field.
+    let r = post("/registry/entities".into(), form("示范餐饮", "91420102MA4K2B8Q7H")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("统一社会信用代码无效") && r.text().contains("统一社会信用代码："),
+        "{}",
+        r.text()
+    );
+    let r = post(
+        "/registry/entities".into(),
+        form("武汉江岸示范餐饮有限公司", "91420102MA4K2B8Q7G"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(r.header("location"), "/registry/entities/91420102MA4K2B8Q7G");
+    let r = post(
+        "/registry/entities/91420102MA4K2B8Q7G".into(),
+        form("武汉江岸示范酒店有限公司", ""),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = app
+        .post_json(
+            "/api/v1/entities/91420102MA4K2B8Q7G/licences",
+            &admin,
+            json!({"licence_type": "食品经营许可证", "number": "JY14201020012345", "issuer": "江岸区市场监督管理局",
+                   "valid_from": "2024-05-20", "valid_until": "2029-05-19"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["licences"][0]["number"], "JY14201020012345");
+    let bad = app
+        .post_json("/api/v1/entities/91420102MA4K2B8Q7G/licences", &admin,
+            json!({"licence_type": "食品经营许可证", "number": "X", "issuer": "", "valid_from": "2024-05-20", "valid_until": "2020-01-01"}))
+        .await;
+    assert_eq!(bad.code(), "validation_failed");
+    let page = app.get("/registry/entities/91420102MA4K2B8Q7G", &admin).await.text();
+    assert!(
+        page.contains("武汉江岸示范酒店有限公司") && page.contains("变更登记") && page.contains("取得食品经营许可证"),
+        "{page}"
+    );
+    assert!(page.contains("名称：武汉江岸示范餐饮有限公司 → 武汉江岸示范酒店有限公司"));
+});

@@ -19,6 +19,34 @@ use crate::org::store::{department_by_code, user_by_id};
 use crate::platform::error::{AppError, ErrorCode};
 use crate::platform::web::AppState;
 
+/// The role sets route tables use, named once.
+pub mod roles {
+    use jianguan_rules::Role;
+
+    pub const SYS_ADMIN: &[Role] = &[Role::SysAdmin];
+    /// Those who manage accounts and maintain registers.
+    pub const ADMINS: &[Role] = &[Role::SysAdmin, Role::DeptAdmin];
+    /// Those who read the organisation.
+    pub const ORG_READERS: &[Role] = &[Role::SysAdmin, Role::DeptAdmin, Role::Leader];
+    /// Every regulator role.
+    pub const REGULATORS: &[Role] = &[
+        Role::SysAdmin,
+        Role::DeptAdmin,
+        Role::Inspector,
+        Role::LegalReviewer,
+        Role::Leader,
+    ];
+    /// Regulators, and enterprise users for their own entity.
+    pub const REGULATORS_AND_ENTERPRISE: &[Role] = &[
+        Role::SysAdmin,
+        Role::DeptAdmin,
+        Role::Inspector,
+        Role::LegalReviewer,
+        Role::Leader,
+        Role::Enterprise,
+    ];
+}
+
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

@@ -90,6 +90,20 @@ pub fn render_with_status<T: Template>(status: StatusCode, t: &T) -> Response {
     }
 }
 
+/// Re-render a form page with the error in Chinese (naming the fields at
+/// fault), in the error's status; internal errors stay internal.
+pub fn form_error<P: Template>(
+    e: AppError,
+    mut page: P,
+    set: impl FnOnce(&mut P, String),
+) -> Result<Response, AppError> {
+    if e.code == crate::platform::error::ErrorCode::Internal {
+        return Err(e);
+    }
+    set(&mut page, e.form_message_zh());
+    Ok(render_with_status(e.code.status(), &page))
+}
+
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage {
