@@ -43,11 +43,20 @@ async fn reset_pg(url: &str, schema: &str) -> String {
     format!("{url}{sep}options[search_path]={schema}")
 }
 
+async fn drop_schema(url: &str, schema: &str) {
+    let admin = Db::connect(url, &DbOptions { max_connections: 1 }).await.unwrap();
+    on_db!(&admin, pool => {
+        sqlx::query(&format!("drop schema if exists {schema} cascade")).execute(pool).await.unwrap();
+    });
+    admin.close().await;
+}
+
 async fn run_import(url: &str, file: &Path) -> f64 {
     let db = fresh(url).await;
     let t = Instant::now();
     let table = std::sync::Arc::new(read_file(file).unwrap());
     let bytes = std::fs::read(file).unwrap();
+    eprintln!("  read and decoded the file in {:.1}s", t.elapsed().as_secs_f64());
     let opts = ImportOptions {
         actor: Actor::Cli,
         scope: DataScope::All,
@@ -148,21 +157,36 @@ fn main() {
         println!("|---|---|---|---|---|---|");
         let url_a = format!("sqlite://{}", dir.path().join("a.db").display());
         let url_b = format!("sqlite://{}", dir.path().join("b.db").display());
-        let base = sqlite_loop(&url_a, &rows).await;
-        let ours = run_import(&url_b, &file).await;
-        println!(
-            "| SQLite | {n} | prepared insert loop, one transaction | {:.0} | {:.0} | {:.2} |",
-            n as f64 / base,
-            n as f64 / ours,
-            base / ours
-        );
-        if let Ok(pg) = std::env::var("JIANGUAN_TEST_POSTGRES_URL") {
-            let a = reset_pg(&pg, "bench_copy").await;
-            let base = pg_copy(&a, &rows).await;
-            let b = reset_pg(&pg, "bench_import").await;
-            let ours = run_import(&b, &file).await;
+        // `JIANGUAN_BENCH_ONLY=postgres` skips SQLite (for profiling).
+        if std::env::var("JIANGUAN_BENCH_ONLY").as_deref() != Ok("postgres") {
+            let base = sqlite_loop(&url_a, &rows).await;
+            let ours = run_import(&url_b, &file).await;
             println!(
-                "| PostgreSQL | {n} | COPY FROM STDIN | {:.0} | {:.0} | {:.2} |",
+                "| SQLite | {n} | prepared insert loop, one transaction | {:.0} | {:.0} | {:.2} |",
+                n as f64 / base,
+                n as f64 / ours,
+                base / ours
+            );
+        }
+        if let Ok(pg) = std::env::var("JIANGUAN_TEST_POSTGRES_URL") {
+            // Two rounds, alternating, each on a fresh schema with the other
+            // dropped: whichever runs second otherwise inherits the first
+            // one's dirty shared buffers and its WAL-triggered checkpoint.
+            let (mut best_base, mut best_ours) = (f64::MAX, f64::MAX);
+            for round in 1..=2 {
+                let a = reset_pg(&pg, "bench_copy").await;
+                let base = pg_copy(&a, &rows).await;
+                drop_schema(&pg, "bench_copy").await;
+                let b = reset_pg(&pg, "bench_import").await;
+                let ours = run_import(&b, &file).await;
+                drop_schema(&pg, "bench_import").await;
+                eprintln!("  round {round}: COPY {base:.1}s, import {ours:.1}s, ratio {:.2}", base / ours);
+                best_base = best_base.min(base);
+                best_ours = best_ours.min(ours);
+            }
+            let (base, ours) = (best_base, best_ours);
+            println!(
+                "| PostgreSQL | {n} | COPY FROM STDIN (best of 2, alternating) | {:.0} | {:.0} | {:.2} |",
                 n as f64 / base,
                 n as f64 / ours,
                 base / ours

@@ -15,16 +15,16 @@ use jianguan_rules::access::DataScope;
 use jianguan_rules::audit::sha256_hex;
 use serde::Serialize;
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use utoipa::ToSchema;
 
 use super::model::{EntityDraft, EntityInput};
 use super::refdata::{DIVISIONS, INDUSTRIES};
-use super::store::{BatchOutcome, upsert_batch};
+use super::store::{BatchOutcome, present_codes, upsert_batch_hinted};
 use super::tabular::{Table, write_csv};
 use crate::audit::Actor;
-use crate::platform::db::Db;
+use crate::platform::db::{Db, unique_violation};
 use crate::{on_db, on_tx};
 
 /// The fields an entity file can carry.
@@ -509,19 +509,28 @@ pub async fn import_table(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(4);
     let (t, scope, size) = (table.clone(), opts.scope, opts.batch_size.max(1));
     let checker = tokio::task::spawn_blocking(move || validate_all(&t, &map, scope, resumed_after, size, tx));
-    while let Some(b) = rx.recv().await {
-        let outcome = commit_batch(
-            db,
-            &opts.actor,
-            now(),
-            &b.rows,
-            &id,
-            b.first_line,
-            b.last_line,
-            b.rows_done,
-            b.bad_so_far,
-        )
-        .await?;
+    // Look one batch ahead: while a batch is written, the next one's codes
+    // are checked on another connection (PostgreSQL), so the writer's own
+    // transaction reads only the rows that exist.
+    let lookahead = |b: Batch| {
+        let db = db.clone();
+        let codes: Vec<String> = b.rows.iter().map(|r| r.uscc.to_string()).collect();
+        let hint = tokio::spawn(async move { present_codes(&db, &codes).await });
+        (b, hint)
+    };
+    let mut next = rx.recv().await.map(lookahead);
+    while let Some((b, hint)) = next.take() {
+        next = rx.recv().await.map(lookahead);
+        let hint = hint.await??;
+        let at = now();
+        let outcome = match commit_batch(db, &opts.actor, at, &b, &id, hint.as_ref()).await {
+            // Someone stored one of these codes since the hint was read:
+            // the transaction rolled back whole; redo it reading in it.
+            Err(e) if hint.is_some() && e.downcast_ref::<sqlx::Error>().is_some_and(unique_violation) => {
+                commit_batch(db, &opts.actor, at, &b, &id, None).await?
+            }
+            other => other?,
+        };
         report.outcome += outcome;
         progress(b.rows_done, total);
     }
@@ -541,26 +550,30 @@ pub async fn import_table(
     Ok(report)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn commit_batch(
     db: &Db,
     actor: &Actor,
     now: DateTime<Utc>,
-    batch: &[EntityInput],
+    b: &Batch,
     job: &str,
-    first_line: u64,
-    last_line: u64,
-    rows_done: i64,
-    bad_rows: i64,
+    present_hint: Option<&HashSet<String>>,
 ) -> anyhow::Result<BatchOutcome> {
     let mut tx = db.begin().await?;
-    let outcome = upsert_batch(
+    // An import is resumable by design: its progress row commits with each
+    // batch, so a batch lost to a crash after commit is simply redone on the
+    // next run. PostgreSQL need not wait for the WAL flush on each batch
+    // (asynchronous commit still never leaves a half-written transaction).
+    if let crate::platform::db::TxInner::Postgres(t) = tx.inner_mut() {
+        sqlx::query("set local synchronous_commit = off").execute(&mut **t).await?;
+    }
+    let outcome = upsert_batch_hinted(
         &mut tx,
         actor,
         now,
-        batch,
+        &b.rows,
         ("import_job", job),
-        json!({"lines": [first_line, last_line]}),
+        json!({"lines": [b.first_line, b.last_line]}),
+        present_hint,
     )
     .await?;
     on_tx!(tx, c => {
@@ -568,7 +581,7 @@ async fn commit_batch(
             "update import_jobs set rows_done = $2, inserted = inserted + $3, updated = updated + $4,
                  unchanged = unchanged + $5, bad_rows = $6, updated_at = $7 where id = $1",
         )
-        .bind(job).bind(rows_done).bind(outcome.inserted).bind(outcome.updated).bind(outcome.unchanged).bind(bad_rows).bind(now)
+        .bind(job).bind(b.rows_done).bind(outcome.inserted).bind(outcome.updated).bind(outcome.unchanged).bind(b.bad_so_far).bind(now)
         .execute(&mut *c)
         .await?;
     });

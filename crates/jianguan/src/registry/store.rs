@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jianguan_rules::access::DataScope;
 use serde::Serialize;
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 
 use super::model::{Entity, EntityInput, EntityStatus, EntityType, Licence};
@@ -196,6 +196,9 @@ pub fn copy_csv_row(out: &mut Vec<u8>, e: &Entity) {
     out.push(b'\n');
 }
 
+/// Bytes of COPY input sent at a time.
+const COPY_CHUNK: usize = 256 * 1024;
+
 async fn insert_rows(tx: &mut Tx, rows: &[Entity]) -> Result<(), sqlx::Error> {
     if rows.is_empty() {
         return Ok(());
@@ -204,13 +207,18 @@ async fn insert_rows(tx: &mut Tx, rows: &[Entity]) -> Result<(), sqlx::Error> {
         // PostgreSQL loads fastest through COPY, inside the same transaction;
         // this is where the dialects truly differ.
         crate::platform::db::TxInner::Postgres(t) => {
-            let mut buf = Vec::with_capacity(rows.len() * 400);
-            for e in rows {
-                copy_csv_row(&mut buf, e);
-            }
             let mut copy = t
                 .copy_in_raw(&format!("copy entities ({COLUMNS}) from stdin (format csv)"))
                 .await?;
+            // Send as we serialise, so the server parses one chunk while
+            // the next is written.
+            let mut buf = Vec::with_capacity(COPY_CHUNK + 4096);
+            for e in rows {
+                copy_csv_row(&mut buf, e);
+                if buf.len() >= COPY_CHUNK {
+                    copy.send(std::mem::replace(&mut buf, Vec::with_capacity(COPY_CHUNK + 4096))).await?;
+                }
+            }
             copy.send(buf).await?;
             copy.finish().await?;
         }
@@ -381,7 +389,42 @@ pub async fn upsert_batch(
     audit_object: (&str, &str),
     detail: serde_json::Value,
 ) -> Result<BatchOutcome, sqlx::Error> {
-    let existing = fetch_many(tx, rows.iter().map(|r| r.uscc.to_string()).collect()).await?;
+    upsert_batch_hinted(tx, actor, now, rows, audit_object, detail, None).await
+}
+
+/// Codes among `codes` already stored, read outside any transaction, on
+/// PostgreSQL only (`None` on SQLite, whose writes are serialised anyway).
+/// An import asks this for the next batch while the current one is being
+/// written, and passes the answer to [`upsert_batch_hinted`].
+pub async fn present_codes(db: &Db, codes: &[String]) -> Result<Option<HashSet<String>>, sqlx::Error> {
+    match db {
+        Db::Postgres { pool } => Ok(Some(
+            sqlx::query_scalar(PRESENT_PG)
+                .bind(codes)
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .collect(),
+        )),
+        Db::Sqlite { .. } => Ok(None),
+    }
+}
+
+/// [`upsert_batch`], trusting `present_hint` (from [`present_codes`]) for
+/// which codes exist, so that only their rows are read inside the
+/// transaction. A code stored by someone else since the hint was taken makes
+/// the insert fail with a unique violation: the caller rolls back and
+/// retries without a hint.
+pub async fn upsert_batch_hinted(
+    tx: &mut Tx,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    rows: &[EntityInput],
+    audit_object: (&str, &str),
+    detail: serde_json::Value,
+    present_hint: Option<&HashSet<String>>,
+) -> Result<BatchOutcome, sqlx::Error> {
+    let existing = fetch_many(tx, rows.iter().map(|r| r.uscc.to_string()).collect(), present_hint).await?;
     let mut fresh = Vec::new();
     let mut inserted_codes = Vec::new();
     let mut updated_codes = Vec::new();
@@ -422,35 +465,46 @@ fn placeholders(n: usize) -> String {
     (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
 }
 
-async fn fetch_many(tx: &mut Tx, codes: Vec<String>) -> Result<HashMap<String, Entity>, sqlx::Error> {
-    let mut out = HashMap::new();
-    // (Lists of 5,000 codes per query were tried: no faster on PostgreSQL.)
-    for chunk in codes.chunks(500) {
-        // Ask for the codes first: in a first import none exist, and the
-        // full rows of the few that do are read only then. (An array
-        // parameter, `= any($1)`, was tried on PostgreSQL: on a table growing
-        // inside one import the planner chose sequential scans.)
-        let sql = format!(
-            "select uscc from entities where uscc in ({})",
-            placeholders(chunk.len())
-        );
-        let present: Vec<String> = on_tx!(tx, c => {
-            let mut q = sqlx::query_scalar(&sql);
-            for code in chunk {
-                q = q.bind(code);
-            }
-            q.fetch_all(&mut *c).await?
-        });
-        if present.is_empty() {
-            continue;
+/// One round trip per batch: the codes go as one array, joined from
+/// `unnest` so that the planner probes the primary key per code (a plain
+/// `= any($1)` was planned as a sequential scan on a table growing inside
+/// one import).
+const PRESENT_PG: &str = "select e.uscc from unnest($1::text[]) as c(code) join entities e on e.uscc = c.code";
+
+async fn fetch_many(
+    tx: &mut Tx,
+    codes: Vec<String>,
+    present_hint: Option<&HashSet<String>>,
+) -> Result<HashMap<String, Entity>, sqlx::Error> {
+    // Ask for the codes first: in a first import none exist, and the full
+    // rows of the few that do are read only then.
+    let present: Vec<String> = match (present_hint, tx.inner_mut()) {
+        (Some(hint), _) => codes.into_iter().filter(|c| hint.contains(c)).collect(),
+        (None, crate::platform::db::TxInner::Postgres(t)) => {
+            sqlx::query_scalar(PRESENT_PG)
+                .bind(&codes)
+                .fetch_all(&mut **t)
+                .await?
         }
-        let sql = format!(
-            "select {COLUMNS} from entities where uscc in ({})",
-            placeholders(present.len())
-        );
+        (None, crate::platform::db::TxInner::Sqlite(t)) => {
+            let mut present = Vec::new();
+            for chunk in codes.chunks(500) {
+                let sql = format!("select uscc from entities where uscc in ({})", placeholders(chunk.len()));
+                let mut q = sqlx::query_scalar(&sql);
+                for code in chunk {
+                    q = q.bind(code);
+                }
+                present.extend(q.fetch_all(&mut **t).await?);
+            }
+            present
+        }
+    };
+    let mut out = HashMap::new();
+    for chunk in present.chunks(500) {
+        let sql = format!("select {COLUMNS} from entities where uscc in ({})", placeholders(chunk.len()));
         let rows: Vec<EntityRow> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(&sql);
-            for code in &present {
+            for code in chunk {
                 q = q.bind(code);
             }
             q.fetch_all(&mut *c).await?
