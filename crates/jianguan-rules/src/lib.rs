@@ -7,9 +7,11 @@
 
 pub mod access;
 pub mod audit;
+pub mod catalog;
 pub mod division;
 pub mod industry;
 pub mod login;
+pub mod team;
 pub mod uscc;
 
 pub use access::Role;

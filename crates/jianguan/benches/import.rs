@@ -180,7 +180,10 @@ fn main() {
                 let b = reset_pg(&pg, "bench_import").await;
                 let ours = run_import(&b, &file).await;
                 drop_schema(&pg, "bench_import").await;
-                eprintln!("  round {round}: COPY {base:.1}s, import {ours:.1}s, ratio {:.2}", base / ours);
+                eprintln!(
+                    "  round {round}: COPY {base:.1}s, import {ours:.1}s, ratio {:.2}",
+                    base / ours
+                );
                 best_base = best_base.min(base);
                 best_ours = best_ours.min(ours);
             }

@@ -6,8 +6,10 @@
 //! its own model, store, routes and views. See docs/architecture.md.
 
 pub mod audit;
+pub mod catalog;
 pub mod cli;
 pub mod demo;
+pub mod inspection;
 pub mod org;
 pub mod platform;
 pub mod portal;

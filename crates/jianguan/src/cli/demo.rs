@@ -66,6 +66,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         outcome.unchanged,
         started.elapsed().as_secs_f64()
     );
+    let started = std::time::Instant::now();
+    let items = demo::supervision::load(&db, &Clock::System).await?;
+    println!(
+        "supervision: {items} catalog items, key list, tolerance lists, inspections and annual plans in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
     if args.load_only {
         db.close().await;
         return Ok(ExitCode::SUCCESS);

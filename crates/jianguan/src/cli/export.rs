@@ -1,4 +1,4 @@
-//! `jianguan export ...`: write registry data to a spreadsheet.
+//! `jianguan export ...`: write registry data or the catalog to a spreadsheet.
 
 use clap::{Args, Subcommand};
 use jianguan_rules::access::DataScope;
@@ -14,6 +14,32 @@ use crate::server;
 pub enum ExportCommand {
     /// Export market entities matching the filters to FILE (.xlsx or .csv).
     Entities(ExportArgs),
+    /// Export the whole supervision-item catalog to FILE (.xlsx or .csv),
+    /// in the columns `import catalog` reads.
+    Catalog(CatalogExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogExportArgs {
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+async fn run_catalog(a: CatalogExportArgs) -> anyhow::Result<ExitCode> {
+    let config = Config::for_db(&a.db)?;
+    let db = server::open_db(&config).await?;
+    let xlsx = crate::registry::tabular::extension(&a.file) == "xlsx";
+    let bytes = crate::catalog::io::export(&db, xlsx).await;
+    let n = crate::catalog::store::list(&db, &Default::default())
+        .await
+        .map(|v| v.len())
+        .unwrap_or(0);
+    db.close().await;
+    let bytes = bytes.map_err(|e| anyhow::anyhow!("{}: {}", e.code.as_str(), e.detail))?;
+    std::fs::write(&a.file, bytes)?;
+    println!("wrote {n} catalog items to {}", a.file.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Debug, Args)]
@@ -37,7 +63,10 @@ pub struct ExportArgs {
 }
 
 pub async fn run(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
-    let ExportCommand::Entities(a) = cmd;
+    let a = match cmd {
+        ExportCommand::Entities(a) => a,
+        ExportCommand::Catalog(a) => return run_catalog(a).await,
+    };
     let config = Config::for_db(&a.db)?;
     let db = server::open_db(&config).await?;
     let filter = EntityFilter {

@@ -1,4 +1,4 @@
-//! `jianguan import ...`: load spreadsheets into the registry.
+//! `jianguan import ...`: load spreadsheets into the registry and the catalog.
 
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -19,6 +19,55 @@ pub enum ImportCommand {
     /// Exits 0 when every row was imported, 3 when some rows were rejected
     /// (listed in the error file), 1 on failure.
     Entities(ImportArgs),
+    /// Import the supervision-item catalog from a .xlsx or .csv workbook
+    /// (the columns of `export catalog`). Items are upserted by code; a
+    /// changed published item gets a new version. Exits 3 when some rows
+    /// were rejected (listed in the error file).
+    Catalog(CatalogImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogImportArgs {
+    pub file: PathBuf,
+    /// Where to write rejected rows (default: FILE.errors.csv beside the file).
+    #[arg(long)]
+    pub errors: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+fn errors_path_for(file: &std::path::Path, given: Option<PathBuf>) -> PathBuf {
+    given.unwrap_or_else(|| {
+        let mut p = file.to_path_buf().into_os_string();
+        p.push(".errors.csv");
+        PathBuf::from(p)
+    })
+}
+
+async fn run_catalog(a: CatalogImportArgs) -> anyhow::Result<ExitCode> {
+    let config = Config::for_db(&a.db)?;
+    let db = server::open_db(&config).await?;
+    let file = a.file.clone();
+    let table = tokio::task::spawn_blocking(move || read_file(&file)).await??;
+    let report = crate::catalog::io::import(&db, &Actor::Cli, Clock::System.now(), &table).await;
+    db.close().await;
+    let report = report.map_err(|e| anyhow::anyhow!("{}: {}", e.code.as_str(), e.detail))?;
+    println!(
+        "{} rows: {} created, {} updated, {} new versions, {} unchanged, {} rejected",
+        report.total_rows,
+        report.created,
+        report.updated,
+        report.new_versions,
+        report.unchanged,
+        report.errors.len()
+    );
+    if report.errors.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let path = errors_path_for(&a.file, a.errors);
+    std::fs::write(&path, crate::catalog::io::errors_csv(&report.errors)?)?;
+    println!("rejected rows with line and reason: {}", path.display());
+    Ok(ExitCode::from(3))
 }
 
 #[derive(Debug, Args)]
@@ -35,7 +84,10 @@ pub struct ImportArgs {
 }
 
 pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
-    let ImportCommand::Entities(a) = cmd;
+    let a = match cmd {
+        ImportCommand::Entities(a) => a,
+        ImportCommand::Catalog(a) => return run_catalog(a).await,
+    };
     let config = Config::for_db(&a.db)?;
     let db = server::open_db(&config).await?;
     let file = a.file.clone();
@@ -44,11 +96,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
         Ok((std::sync::Arc::new(read_file(&file)?), bytes))
     })
     .await??;
-    let errors_path = a.errors.clone().unwrap_or_else(|| {
-        let mut p = a.file.clone().into_os_string();
-        p.push(".errors.csv");
-        PathBuf::from(p)
-    });
+    let errors_path = errors_path_for(&a.file, a.errors.clone());
     let opts = ImportOptions {
         actor: Actor::Cli,
         scope: DataScope::All,

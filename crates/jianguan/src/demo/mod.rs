@@ -4,6 +4,8 @@
 //!
 //! Later contexts add their demo data (entities, catalog, tasks) here.
 
+pub mod supervision;
+
 use chrono::{Datelike, NaiveDate};
 use jianguan_rules::Role;
 

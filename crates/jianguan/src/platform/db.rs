@@ -25,6 +25,7 @@ type Embedded = (i64, &'static str, &'static str);
 pub const SQLITE_MIGRATIONS: &[Embedded] = &[
     (1, "platform", include_str!("../../migrations/sqlite/0001_platform.sql")),
     (2, "registry", include_str!("../../migrations/sqlite/0002_registry.sql")),
+    (3, "catalog", include_str!("../../migrations/sqlite/0003_catalog.sql")),
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
@@ -38,6 +39,7 @@ pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
         "registry",
         include_str!("../../migrations/postgres/0002_registry.sql"),
     ),
+    (3, "catalog", include_str!("../../migrations/postgres/0003_catalog.sql")),
 ];
 
 fn migrator(list: &[Embedded]) -> Migrator {

@@ -39,10 +39,15 @@ pub enum ErrorCode {
     UnsupportedFile,
     Internal,
     Unavailable,
+    CatalogItemNotPublished,
+    DepartmentNotResponsible,
+    EntityOutOfScope,
+    CatalogItemExists,
+    InspectionTeamInvalid,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 27] = [
         ErrorCode::BadRequest,
         ErrorCode::ValidationFailed,
         ErrorCode::Unauthenticated,
@@ -65,6 +70,11 @@ impl ErrorCode {
         ErrorCode::UnsupportedFile,
         ErrorCode::Internal,
         ErrorCode::Unavailable,
+        ErrorCode::CatalogItemNotPublished,
+        ErrorCode::DepartmentNotResponsible,
+        ErrorCode::EntityOutOfScope,
+        ErrorCode::CatalogItemExists,
+        ErrorCode::InspectionTeamInvalid,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -91,6 +101,11 @@ impl ErrorCode {
             ErrorCode::UnsupportedFile => "unsupported_file",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::CatalogItemNotPublished => "catalog_item_not_published",
+            ErrorCode::DepartmentNotResponsible => "department_not_responsible",
+            ErrorCode::EntityOutOfScope => "entity_out_of_scope",
+            ErrorCode::CatalogItemExists => "catalog_item_exists",
+            ErrorCode::InspectionTeamInvalid => "inspection_team_invalid",
         }
     }
 
@@ -118,6 +133,11 @@ impl ErrorCode {
             ErrorCode::UnsupportedFile => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::CatalogItemNotPublished => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::DepartmentNotResponsible => StatusCode::FORBIDDEN,
+            ErrorCode::EntityOutOfScope => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::CatalogItemExists => StatusCode::CONFLICT,
+            ErrorCode::InspectionTeamInvalid => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -146,6 +166,11 @@ impl ErrorCode {
             ErrorCode::UnsupportedFile => "Unsupported file type",
             ErrorCode::Internal => "Internal error",
             ErrorCode::Unavailable => "Service unavailable",
+            ErrorCode::CatalogItemNotPublished => "The cited catalog item is not published",
+            ErrorCode::DepartmentNotResponsible => "The catalog item belongs to another department",
+            ErrorCode::EntityOutOfScope => "The entity is outside the catalog item's object scope",
+            ErrorCode::CatalogItemExists => "Catalog item code already exists",
+            ErrorCode::InspectionTeamInvalid => "The inspection team does not meet the legal requirements",
         }
     }
 
@@ -174,6 +199,13 @@ impl ErrorCode {
             ErrorCode::UnsupportedFile => "不支持的文件类型，请上传 .xlsx 或 .csv 文件。",
             ErrorCode::Internal => "系统内部错误，请稍后再试或联系管理员。",
             ErrorCode::Unavailable => "服务暂不可用，请稍后再试。",
+            ErrorCode::CatalogItemNotPublished => {
+                "所引用的监管事项未发布或已废止，不能据此实施监管（清单之外无监管）。"
+            }
+            ErrorCode::DepartmentNotResponsible => "该监管事项不属于本部门的职责范围。",
+            ErrorCode::EntityOutOfScope => "该市场主体不在所引用监管事项的检查对象范围内。",
+            ErrorCode::CatalogItemExists => "该事项编码已存在。",
+            ErrorCode::InspectionTeamInvalid => "检查人员不符合要求：现场检查须有两名以上持有效执法证的执法人员。",
         }
     }
 }
@@ -201,6 +233,18 @@ pub fn field_label_zh(field: &str) -> &str {
         "division_code" => "行政区划代码",
         "industry_code" => "行业代码",
         "latitude" | "longitude" => "经纬度",
+        "item_code" => "事项编码",
+        "level" => "事项层级",
+        "department_kind" => "责任部门类型",
+        "legal_basis" => "实施依据",
+        "methods" => "监管方式",
+        "ratio" => "抽查比例",
+        "checklist" => "检查要点",
+        "penalties" => "相关处罚事项",
+        "entity_types" => "检查对象类型",
+        "industries" => "行业代码",
+        "team" => "检查人员",
+        "inspected_on" => "检查日期",
         other => other,
     }
 }

@@ -564,7 +564,9 @@ async fn commit_batch(
     // next run. PostgreSQL need not wait for the WAL flush on each batch
     // (asynchronous commit still never leaves a half-written transaction).
     if let crate::platform::db::TxInner::Postgres(t) = tx.inner_mut() {
-        sqlx::query("set local synchronous_commit = off").execute(&mut **t).await?;
+        sqlx::query("set local synchronous_commit = off")
+            .execute(&mut **t)
+            .await?;
     }
     let outcome = upsert_batch_hinted(
         &mut tx,

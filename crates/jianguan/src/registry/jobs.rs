@@ -12,7 +12,7 @@ use super::tabular::{extension, read_bytes};
 use crate::on_db;
 use crate::platform::auth::CurrentUser;
 use crate::platform::db::Db;
-use crate::platform::error::{AppError, AppResult, ErrorCode};
+use crate::platform::error::{AppError, AppResult};
 use crate::platform::web::AppState;
 
 /// An import as its progress page and the API show it.
@@ -81,30 +81,8 @@ async fn fail(db: &Db, id: &str, message: &str, now: DateTime<Utc>) {
 /// Take the `file` field of a multipart upload, store it, and start the
 /// import in the background. Returns the job id.
 pub async fn start_upload(state: &AppState, user: &CurrentUser, mut multipart: Multipart) -> AppResult<String> {
-    let mut file = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::new(ErrorCode::BadRequest, format!("upload: {e}")))?
-    {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("upload.csv").to_string();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| AppError::new(ErrorCode::PayloadTooLarge, format!("upload: {e}")))?;
-            file = Some((name, bytes));
-        }
-    }
-    let (name, bytes) =
-        file.ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "file", "choose a .csv or .xlsx file"))?;
+    let (name, bytes) = crate::platform::web::extract::upload_file(&mut multipart).await?;
     let ext = extension(std::path::Path::new(&name));
-    if !matches!(ext.as_str(), "csv" | "xlsx") {
-        return Err(AppError::new(
-            ErrorCode::UnsupportedFile,
-            format!("{name}: only .csv and .xlsx files can be imported"),
-        ));
-    }
     let id = job_id("entities", &bytes);
     let dir = state.settings.data_dir.join("imports");
     tokio::fs::create_dir_all(&dir).await.map_err(AppError::internal)?;

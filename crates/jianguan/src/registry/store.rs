@@ -216,7 +216,8 @@ async fn insert_rows(tx: &mut Tx, rows: &[Entity]) -> Result<(), sqlx::Error> {
             for e in rows {
                 copy_csv_row(&mut buf, e);
                 if buf.len() >= COPY_CHUNK {
-                    copy.send(std::mem::replace(&mut buf, Vec::with_capacity(COPY_CHUNK + 4096))).await?;
+                    copy.send(std::mem::replace(&mut buf, Vec::with_capacity(COPY_CHUNK + 4096)))
+                        .await?;
                 }
             }
             copy.send(buf).await?;
@@ -481,15 +482,15 @@ async fn fetch_many(
     let present: Vec<String> = match (present_hint, tx.inner_mut()) {
         (Some(hint), _) => codes.into_iter().filter(|c| hint.contains(c)).collect(),
         (None, crate::platform::db::TxInner::Postgres(t)) => {
-            sqlx::query_scalar(PRESENT_PG)
-                .bind(&codes)
-                .fetch_all(&mut **t)
-                .await?
+            sqlx::query_scalar(PRESENT_PG).bind(&codes).fetch_all(&mut **t).await?
         }
         (None, crate::platform::db::TxInner::Sqlite(t)) => {
             let mut present = Vec::new();
             for chunk in codes.chunks(500) {
-                let sql = format!("select uscc from entities where uscc in ({})", placeholders(chunk.len()));
+                let sql = format!(
+                    "select uscc from entities where uscc in ({})",
+                    placeholders(chunk.len())
+                );
                 let mut q = sqlx::query_scalar(&sql);
                 for code in chunk {
                     q = q.bind(code);
@@ -501,7 +502,10 @@ async fn fetch_many(
     };
     let mut out = HashMap::new();
     for chunk in present.chunks(500) {
-        let sql = format!("select {COLUMNS} from entities where uscc in ({})", placeholders(chunk.len()));
+        let sql = format!(
+            "select {COLUMNS} from entities where uscc in ({})",
+            placeholders(chunk.len())
+        );
         let rows: Vec<EntityRow> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(&sql);
             for code in chunk {

@@ -149,6 +149,16 @@ pub fn write_xlsx(
     header: &[&str],
     rows: impl IntoIterator<Item = Vec<String>>,
 ) -> anyhow::Result<()> {
+    let bytes = xlsx_bytes(sheet, header, rows)?;
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Rows as an XLSX workbook with one sheet, in memory (for downloads).
+pub fn xlsx_bytes(
+    sheet: &str,
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> anyhow::Result<Vec<u8>> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut book = Workbook::new();
     let ws = book.add_worksheet();
@@ -167,9 +177,7 @@ pub fn write_xlsx(
             ws.write_string(r, c as u16, v)?;
         }
     }
-    book.save(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    Ok(book.save_to_buffer()?)
 }
 
 #[cfg(test)]

@@ -40,6 +40,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../assets/vendor/swagger-ui/swagger-ui-bundle.js"),
     ),
     (
+        "vendor/echarts/echarts.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../assets/vendor/echarts/echarts.min.js"),
+    ),
+    (
+        "charts.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../assets/charts.js"),
+    ),
+    (
         "vendor/swagger-ui/swagger-ui.css",
         "text/css; charset=utf-8",
         include_bytes!("../../../assets/vendor/swagger-ui/swagger-ui.css"),

@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
-use crate::platform::error::{AppError, ErrorCode};
+use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::platform::web::AppState;
 
 /// JSON body for the API.
@@ -68,4 +68,35 @@ impl FromRequestParts<AppState> for ClientAddr {
                 .unwrap_or_else(|| "local".into()),
         ))
     }
+}
+
+/// The `file` field of a multipart upload: its name and bytes, or a
+/// `validation_failed` naming the field. Only `.csv` and `.xlsx` files are
+/// accepted (`unsupported_file`).
+pub async fn upload_file(multipart: &mut axum::extract::Multipart) -> AppResult<(String, axum::body::Bytes)> {
+    let mut file = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::new(ErrorCode::BadRequest, format!("upload: {e}")))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("upload.csv").to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| AppError::new(ErrorCode::PayloadTooLarge, format!("upload: {e}")))?;
+            file = Some((name, bytes));
+        }
+    }
+    let (name, bytes) =
+        file.ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "file", "choose a .csv or .xlsx file"))?;
+    let ext = crate::registry::tabular::extension(std::path::Path::new(&name));
+    if !matches!(ext.as_str(), "csv" | "xlsx") {
+        return Err(AppError::new(
+            ErrorCode::UnsupportedFile,
+            format!("{name}: only .csv and .xlsx files can be imported"),
+        ));
+    }
+    Ok((name, bytes))
 }

@@ -37,6 +37,8 @@ fn all_routes() -> Vec<RouteDef> {
     v.extend(crate::org::routes::routes());
     v.extend(crate::audit::routes::routes());
     v.extend(crate::registry::routes::routes());
+    v.extend(crate::catalog::routes::routes());
+    v.extend(crate::inspection::routes::routes());
     v
 }
 

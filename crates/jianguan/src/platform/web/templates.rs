@@ -35,12 +35,19 @@ fn nav_for(role: Option<Role>) -> Vec<(&'static str, &'static str)> {
     match role {
         None => {
             v.push(("/", "信息公开"));
+            v.push(("/portal/catalog", "监管事项清单"));
+            v.push(("/portal/plans", "年度计划"));
+            v.push(("/portal/lists", "重点与包容审慎"));
             v.push(("/portal/audit", "审计链公示"));
         }
         Some(r) => {
             v.push(("/home", "工作台"));
             if r != Role::Enterprise {
                 v.push(("/registry/entities", "市场主体"));
+                v.push(("/catalog", "监管事项"));
+                v.push(("/inspections", "检查记录"));
+                v.push(("/key-list", "重点监管"));
+                v.push(("/plans", "年度计划"));
             }
             if matches!(r, Role::SysAdmin | Role::DeptAdmin | Role::Leader) {
                 v.push(("/admin/departments", "组织机构"));

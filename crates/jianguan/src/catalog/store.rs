@@ -1,0 +1,293 @@
+//! Storage of catalog items and their versions.
+//!
+//! Versioning rule: an item that was never published is edited in place
+//! (version 1 stays a draft until it is right). Once an item has been
+//! published, every change of content creates a new version and freezes the
+//! old one in `catalog_item_versions`, so that an inspection made under
+//! version 2 still shows version 2's text after version 3 is in force.
+
+use chrono::{DateTime, Utc};
+use jianguan_rules::catalog::ItemStatus;
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::model::{CatalogItem, ItemContent, valid_code};
+use crate::audit::{Actor, record};
+use crate::on_tx;
+use crate::platform::db::{Db, Tx};
+use crate::platform::error::{AppError, AppResult, ErrorCode};
+use crate::{on_db, org::model::DeptKind};
+
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    code: String,
+    version: i64,
+    status: String,
+    content: String,
+    updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "code, version, status, content, updated_at";
+
+fn decode(r: ItemRow) -> Result<CatalogItem, sqlx::Error> {
+    let content: ItemContent = serde_json::from_str(&r.content).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    Ok(CatalogItem {
+        status: ItemStatus::parse(&r.status).unwrap_or(ItemStatus::Draft),
+        code: r.code,
+        version: r.version,
+        content,
+        updated_at: r.updated_at,
+    })
+}
+
+pub async fn get(db: &Db, code: &str) -> Result<Option<CatalogItem>, sqlx::Error> {
+    let sql = format!("select {COLUMNS} from catalog_items where code = $1");
+    let row: Option<ItemRow> = on_db!(db, pool => sqlx::query_as(&sql).bind(code).fetch_optional(pool).await?);
+    row.map(decode).transpose()
+}
+
+async fn get_in(tx: &mut Tx, code: &str) -> Result<Option<(CatalogItem, bool)>, sqlx::Error> {
+    let sql = format!("select {COLUMNS}, ever_published from catalog_items where code = $1");
+    let row: Option<(String, i64, String, String, DateTime<Utc>, bool)> =
+        on_tx!(tx, c => sqlx::query_as(&sql).bind(code).fetch_optional(&mut *c).await?);
+    row.map(|(code, version, status, content, updated_at, ever)| {
+        decode(ItemRow {
+            code,
+            version,
+            status,
+            content,
+            updated_at,
+        })
+        .map(|i| (i, ever))
+    })
+    .transpose()
+}
+
+/// The content of one version, as actions made under it must show it.
+pub async fn get_version(db: &Db, code: &str, version: i64) -> Result<Option<ItemContent>, sqlx::Error> {
+    let row: Option<String> = on_db!(db, pool => sqlx::query_scalar(
+        "select content from catalog_item_versions where code = $1 and version = $2")
+        .bind(code).bind(version).fetch_optional(pool).await?);
+    row.map(|c| serde_json::from_str(&c).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+        .transpose()
+}
+
+/// One version in an item's history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItemVersion {
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub content: ItemContent,
+}
+
+pub async fn versions(db: &Db, code: &str) -> Result<Vec<ItemVersion>, sqlx::Error> {
+    let rows: Vec<(i64, DateTime<Utc>, String, String)> = on_db!(db, pool => sqlx::query_as(
+        "select version, created_at, created_by, content from catalog_item_versions where code = $1 order by version desc")
+        .bind(code).fetch_all(pool).await?);
+    rows.into_iter()
+        .map(|(version, created_at, created_by, content)| {
+            Ok(ItemVersion {
+                version,
+                created_at,
+                created_by,
+                content: serde_json::from_str(&content).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            })
+        })
+        .collect()
+}
+
+/// Filters of the catalog list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct CatalogFilter {
+    /// A fragment of the code, name or legal basis.
+    pub q: Option<String>,
+    /// `draft`, `published` or `retired`.
+    pub status: Option<String>,
+    /// Responsible department kind, e.g. `market_regulation`.
+    pub department_kind: Option<String>,
+    /// Supervision method, e.g. `random`.
+    pub method: Option<String>,
+}
+
+/// Every item matching the filter, by code. A catalog has hundreds of
+/// items, not millions: the text filters run over the decoded content.
+pub async fn list(db: &Db, f: &CatalogFilter) -> Result<Vec<CatalogItem>, sqlx::Error> {
+    let sql = format!(
+        "select {COLUMNS} from catalog_items where ($1 = '' or status = $1) and ($2 = '' or department_kind = $2) order by code"
+    );
+    let status = f.status.clone().unwrap_or_default();
+    let kind = f.department_kind.clone().unwrap_or_default();
+    let rows: Vec<ItemRow> = on_db!(db, pool => sqlx::query_as(&sql).bind(&status).bind(&kind).fetch_all(pool).await?);
+    let q = f.q.as_deref().map(str::trim).unwrap_or("");
+    let method = f.method.as_deref().unwrap_or("");
+    let mut out = Vec::new();
+    for r in rows {
+        let item = decode(r)?;
+        let text_ok =
+            q.is_empty() || item.code.contains(q) || item.content.name.contains(q) || item.bases_zh().contains(q);
+        let method_ok = method.is_empty() || item.content.methods.iter().any(|m| m.as_str() == method);
+        if text_ok && method_ok {
+            out.push(item);
+        }
+    }
+    Ok(out)
+}
+
+/// What an upsert did to one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    Created,
+    /// Edited in place (never published) or status changed only.
+    Updated,
+    /// A new version was created.
+    NewVersion,
+    Unchanged,
+}
+
+async fn insert_version(
+    tx: &mut Tx,
+    code: &str,
+    version: i64,
+    content: &str,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<(), sqlx::Error> {
+    let by = actor.as_string();
+    on_tx!(tx, c => sqlx::query(
+        "insert into catalog_item_versions (code, version, content, created_at, created_by) values ($1, $2, $3, $4, $5)
+         on conflict (code, version) do update set content = excluded.content, created_at = excluded.created_at, created_by = excluded.created_by")
+        .bind(code).bind(version).bind(content).bind(now).bind(&by).execute(&mut *c).await?.rows_affected());
+    Ok(())
+}
+
+/// Create or change one item inside the caller's transaction, applying the
+/// versioning rule; `status` (when given) is applied too. Records one audit
+/// entry when anything changed.
+pub async fn upsert(
+    tx: &mut Tx,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    code: &str,
+    content: &ItemContent,
+    status: Option<ItemStatus>,
+    create_only: bool,
+) -> AppResult<Change> {
+    if !valid_code(code) {
+        return Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            "item_code",
+            "letters, digits and hyphens, at most 40",
+        ));
+    }
+    content.validate()?;
+    let text = serde_json::to_string(content).map_err(AppError::internal)?;
+    let existing = get_in(tx, code).await?;
+    let (change, version, new_status) = match existing {
+        Some(_) if create_only => {
+            return Err(AppError::new(
+                ErrorCode::CatalogItemExists,
+                format!("item {code} already exists"),
+            ));
+        }
+        None => {
+            let st = status.unwrap_or(ItemStatus::Draft);
+            let ever = st != ItemStatus::Draft;
+            on_tx!(tx, c => sqlx::query(
+                "insert into catalog_items (code, version, status, name, level, department_kind, content, ever_published, created_at, updated_at)
+                 values ($1, 1, $2, $3, $4, $5, $6, $7, $8, $8)")
+                .bind(code).bind(st.as_str()).bind(&content.name).bind(content.level.as_str())
+                .bind(content.department_kind.as_str()).bind(&text).bind(ever).bind(now)
+                .execute(&mut *c).await?.rows_affected());
+            insert_version(tx, code, 1, &text, now, actor).await?;
+            (Change::Created, 1, st)
+        }
+        Some((old, ever)) => {
+            let st = status.unwrap_or(old.status);
+            let same = old.content == *content;
+            if same && st == old.status {
+                return Ok(Change::Unchanged);
+            }
+            let (change, version) = match (same, ever) {
+                (true, _) => (Change::Updated, old.version),
+                (false, false) => (Change::Updated, old.version),
+                (false, true) => (Change::NewVersion, old.version + 1),
+            };
+            let ever = ever || st != ItemStatus::Draft;
+            on_tx!(tx, c => sqlx::query(
+                "update catalog_items set version = $2, status = $3, name = $4, level = $5, department_kind = $6, content = $7,
+                 ever_published = $8, updated_at = $9 where code = $1")
+                .bind(code).bind(version).bind(st.as_str()).bind(&content.name).bind(content.level.as_str())
+                .bind(content.department_kind.as_str()).bind(&text).bind(ever).bind(now)
+                .execute(&mut *c).await?.rows_affected());
+            if !same {
+                insert_version(tx, code, version, &text, now, actor).await?;
+            }
+            (change, version, st)
+        }
+    };
+    record(
+        tx,
+        now,
+        actor,
+        "catalog.item_saved",
+        ("catalog_item", code),
+        &json!({"version": version, "status": new_status.as_str(), "change": change, "content": content}),
+    )
+    .await?;
+    Ok(change)
+}
+
+/// Move an item to `to`: draft → published, published → retired, retired →
+/// published (re-instated). Anything else is a conflict.
+pub async fn set_status(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    code: &str,
+    to: ItemStatus,
+) -> AppResult<CatalogItem> {
+    let mut tx = db.begin().await?;
+    let (item, _) = get_in(&mut tx, code)
+        .await?
+        .ok_or_else(|| AppError::not_found("catalog item"))?;
+    let allowed = matches!(
+        (item.status, to),
+        (ItemStatus::Draft, ItemStatus::Published)
+            | (ItemStatus::Published, ItemStatus::Retired)
+            | (ItemStatus::Retired, ItemStatus::Published)
+    );
+    if !allowed {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!(
+                "item {code} is {} and cannot become {}",
+                item.status.as_str(),
+                to.as_str()
+            ),
+        ));
+    }
+    upsert(&mut tx, actor, now, code, &item.content, Some(to), false).await?;
+    tx.commit().await?;
+    get(db, code).await?.ok_or_else(|| AppError::not_found("catalog item"))
+}
+
+/// Number of items per status, for the portal and workbench.
+pub async fn count_published(db: &Db) -> Result<i64, sqlx::Error> {
+    Ok(
+        on_db!(db, pool => sqlx::query_scalar("select count(*) from catalog_items where status = 'published'")
+        .fetch_one(pool).await?),
+    )
+}
+
+/// Published items of one department kind, for pick lists.
+pub async fn published_for(db: &Db, kind: Option<DeptKind>) -> Result<Vec<CatalogItem>, sqlx::Error> {
+    let f = CatalogFilter {
+        status: Some("published".into()),
+        department_kind: kind.map(|k| k.as_str().to_string()),
+        ..Default::default()
+    };
+    list(db, &f).await
+}

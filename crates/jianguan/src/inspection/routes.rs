@@ -1,0 +1,225 @@
+//! HTTP API and pages of inspections: record one (through the catalog's
+//! guard), list an entity's or one's department's inspections.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::store::{self, Inspection, METHODS, NewInspection, OUTCOMES, SOURCES, label};
+use crate::catalog::model::CatalogItem;
+use crate::catalog::store as catalog;
+use crate::platform::auth::access::roles::REGULATORS;
+use crate::platform::auth::{Access, CurrentUser};
+use crate::platform::error::{AppError, AppResult, Problem};
+use crate::platform::web::AppState;
+use crate::platform::web::extract::{ApiJson, PageForm};
+use crate::platform::web::routes::{RouteDef, def};
+use crate::platform::web::templates::{Layout, form_error, layout, render};
+use crate::registry::routes::visible_entity;
+
+/// Inspectors and department administrators record inspections.
+pub const RECORDERS: &[jianguan_rules::Role] = &[
+    jianguan_rules::Role::Inspector,
+    jianguan_rules::Role::DeptAdmin,
+    jianguan_rules::Role::SysAdmin,
+];
+
+pub fn routes() -> Vec<RouteDef> {
+    vec![
+        def(
+            Method::POST,
+            "/api/v1/inspections",
+            Access::Roles(RECORDERS),
+            post(create),
+        ),
+        def(Method::GET, "/api/v1/inspections", Access::Roles(REGULATORS), get(list)),
+        def(Method::GET, "/inspections", Access::Roles(REGULATORS), get(page)),
+        def(Method::POST, "/inspections", Access::Roles(RECORDERS), post(submit)),
+    ]
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InspectionOne {
+    pub inspection: Inspection,
+}
+
+/// Record an inspection. Every cited item must be a published item of the
+/// caller's kind of department whose scope covers the entity; an on-site
+/// inspection needs two certified inspectors.
+#[utoipa::path(post, path = "/api/v1/inspections", tag = "inspection", security(("bearer" = [])), request_body = NewInspection,
+    responses((status = 201, body = InspectionOne),
+              (status = 403, description = "department_not_responsible, out_of_scope", body = Problem),
+              (status = 422, description = "catalog_item_not_published, entity_out_of_scope, inspection_team_invalid, invalid_uscc", body = Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(input): ApiJson<NewInspection>,
+) -> AppResult<(StatusCode, Json<InspectionOne>)> {
+    let inspection = store::create(&state.db, &user, state.clock.now(), &input).await?;
+    Ok((StatusCode::CREATED, Json(InspectionOne { inspection })))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// An entity's credit code; without it, the caller's department's latest.
+    pub uscc: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InspectionList {
+    pub inspections: Vec<Inspection>,
+}
+
+/// Inspections of an entity, or the latest of the caller's department.
+#[utoipa::path(get, path = "/api/v1/inspections", tag = "inspection", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = InspectionList)))]
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<InspectionList>> {
+    let inspections = match q.uscc.as_deref().filter(|s| !s.is_empty()) {
+        Some(code) => {
+            let e = visible_entity(&state, &user, code).await?;
+            store::for_entity(&state.db, &e.uscc).await?
+        }
+        None => match &user.department {
+            Some(d) => store::for_department(&state.db, d.id, 200).await?,
+            None => Vec::new(),
+        },
+    };
+    Ok(Json(InspectionList { inspections }))
+}
+
+/// A row of the list page.
+pub struct Row {
+    pub i: Inspection,
+}
+
+impl Row {
+    pub fn method_zh(&self) -> &'static str {
+        label(&METHODS, &self.i.method)
+    }
+    pub fn source_zh(&self) -> &'static str {
+        label(&SOURCES, &self.i.source)
+    }
+    pub fn outcome_zh(&self) -> &'static str {
+        label(&OUTCOMES, &self.i.outcome)
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct InspectionForm {
+    #[serde(default)]
+    pub uscc: String,
+    #[serde(default)]
+    pub item_code: String,
+    #[serde(default)]
+    pub more_items: String,
+    #[serde(default)]
+    pub method: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub inspected_on: String,
+    #[serde(default)]
+    pub team: String,
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub notes: String,
+}
+
+#[derive(Template)]
+#[template(path = "inspection/list.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub rows: Vec<Row>,
+    pub items: Vec<CatalogItem>,
+    pub form: InspectionForm,
+    pub can_record: bool,
+    pub error: Option<String>,
+    pub methods: Vec<(&'static str, &'static str)>,
+    pub sources: Vec<(&'static str, &'static str)>,
+    pub outcomes: Vec<(&'static str, &'static str)>,
+}
+
+async fn page_for(state: &AppState, user: &CurrentUser, form: InspectionForm) -> AppResult<ListPage> {
+    let rows = match &user.department {
+        Some(d) => store::for_department(&state.db, d.id, 50).await?,
+        None => Vec::new(),
+    };
+    let items = catalog::published_for(&state.db, user.department.as_ref().map(|d| d.kind)).await?;
+    Ok(ListPage {
+        layout: layout(Some(user), "检查记录", "/inspections"),
+        rows: rows.into_iter().map(|i| Row { i }).collect(),
+        items,
+        form,
+        can_record: RECORDERS.contains(&user.role()) && user.department.is_some(),
+        error: None,
+        methods: METHODS.to_vec(),
+        sources: SOURCES.to_vec(),
+        outcomes: OUTCOMES.to_vec(),
+    })
+}
+
+pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    let form = InspectionForm {
+        inspected_on: state.clock.now().date_naive().to_string(),
+        team: user.user.username.clone(),
+        method: "on_site".into(),
+        source: "adhoc".into(),
+        outcome: "no_problem".into(),
+        ..Default::default()
+    };
+    Ok(render(&page_for(&state, &user, form).await?))
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PageForm(form): PageForm<InspectionForm>,
+) -> AppResult<Response> {
+    let result = async {
+        let split = |s: &str| -> Vec<String> {
+            s.split([',', '，', '；', ';', '、', ' '])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let mut items = split(&form.item_code);
+        items.extend(split(&form.more_items));
+        let inspected_on = form.inspected_on.parse().map_err(|_| {
+            AppError::field(
+                crate::platform::error::ErrorCode::ValidationFailed,
+                "inspected_on",
+                "a date",
+            )
+        })?;
+        let input = NewInspection {
+            uscc: form.uscc.trim().to_string(),
+            items,
+            method: form.method.clone(),
+            source: form.source.clone(),
+            inspected_on,
+            team: split(&form.team),
+            outcome: form.outcome.clone(),
+            notes: form.notes.clone(),
+        };
+        store::create(&state.db, &user, state.clock.now(), &input).await
+    }
+    .await;
+    match result {
+        Ok(i) => Ok(Redirect::to(&format!("/registry/entities/{}", i.uscc)).into_response()),
+        Err(e) => {
+            let page = page_for(&state, &user, form).await?;
+            form_error(e, page, |p, m| p.error = Some(m))
+        }
+    }
+}
