@@ -144,3 +144,37 @@ fn config_file_and_environment_are_read_and_secrets_not_printed() {
     assert_ne!(code, 0);
     assert!(!out.contains("topsecret") && !err.contains("topsecret"), "{out}{err}");
 }
+
+#[test]
+fn catalog_import_and_export_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_a = format!("sqlite://{}", dir.path().join("a.db").display());
+    let db_b = format!("sqlite://{}", dir.path().join("b.db").display());
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/data/catalog/catalog.csv");
+    let (code, out, err) = jianguan(&["import", "catalog", shipped, "--database", &db_a], None);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("59 rows: 59 created"), "{out}");
+    let xlsx = dir.path().join("清单.xlsx");
+    let (code, out, err) = jianguan(
+        &["export", "catalog", xlsx.to_str().unwrap(), "--database", &db_a],
+        None,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = jianguan(
+        &["import", "catalog", xlsx.to_str().unwrap(), "--database", &db_b],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("59 created"), "{out}");
+    // A bad row: exit 3 and an error file naming the line.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "事项编码,事项名称,实施依据,监管方式,检查要点\nB-1,坏,没有书名号,双随机抽查,要点|是否\n",
+    )
+    .unwrap();
+    let (code, out, _) = jianguan(&["import", "catalog", bad.to_str().unwrap(), "--database", &db_b], None);
+    assert_eq!(code, 3, "{out}");
+    let errors = std::fs::read_to_string(dir.path().join("bad.csv.errors.csv")).unwrap();
+    assert!(errors.contains("2,B-1") && errors.contains("实施依据"), "{errors}");
+}

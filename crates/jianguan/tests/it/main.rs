@@ -7,6 +7,7 @@ mod support;
 
 mod audit_chain;
 mod auth;
+mod catalog;
 mod cli;
 mod org;
 mod pages;

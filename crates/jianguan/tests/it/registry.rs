@@ -605,3 +605,61 @@ both!(entity_forms_and_licences, |app| {
     );
     assert!(page.contains("名称：武汉江岸示范餐饮有限公司 → 武汉江岸示范酒店有限公司"));
 });
+
+both!(a_stale_lookahead_hint_fails_whole_and_the_retry_succeeds, |app| {
+    // The import looks up the next batch's codes on another connection; a
+    // code stored in between must not be inserted twice or half-written.
+    use jianguan::registry::store::{present_codes, upsert_batch, upsert_batch_hinted};
+    let g = Generator::new(9);
+    let rows: Vec<EntityInput> = (0..20).filter_map(|i| g.entity(i)).collect();
+    let codes: Vec<String> = rows.iter().map(|r| r.uscc.to_string()).collect();
+    let hint = present_codes(&app.db, &codes).await.unwrap();
+    // Someone else stores one of the codes after the hint was taken.
+    let mut tx = app.db.begin().await.unwrap();
+    upsert_batch(
+        &mut tx,
+        &jianguan::audit::Actor::Cli,
+        app.clock.now(),
+        &rows[3..4],
+        ("test", "x"),
+        json!({}),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    if let Some(hint) = hint {
+        assert!(hint.is_empty());
+        let mut tx = app.db.begin().await.unwrap();
+        let err = upsert_batch_hinted(
+            &mut tx,
+            &jianguan::audit::Actor::Cli,
+            app.clock.now(),
+            &rows,
+            ("test", "y"),
+            json!({}),
+            Some(&hint),
+        )
+        .await
+        .unwrap_err();
+        assert!(jianguan::platform::db::unique_violation(&err), "{err}");
+        drop(tx);
+        assert_eq!(
+            crate::support::count_entities(&app).await,
+            1,
+            "the failed batch wrote nothing"
+        );
+    }
+    let mut tx = app.db.begin().await.unwrap();
+    let out = upsert_batch(
+        &mut tx,
+        &jianguan::audit::Actor::Cli,
+        app.clock.now(),
+        &rows,
+        ("test", "y"),
+        json!({}),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((out.inserted, out.unchanged), (19, 1));
+});
