@@ -157,6 +157,44 @@ async function main() {
         const yichang = Number((await page.textContent("main")).match(/共\s*(\d+)\s*户/)[1]);
         assert.ok(yichang > 0 && yichang < all, `${yichang} of ${all}`);
       });
+      await step(`${size}: the public reads the published catalog`, async () => {
+        await context.clearCookies();
+        await page.goto(`${base}/portal/catalog`);
+        const text = await page.textContent("main");
+        assert.ok(text.includes("SJ-SP-004") && text.includes("《中华人民共和国食品安全法》"), "catalog with legal bases");
+        assert.ok(!text.includes("SJ-GG-004"), "drafts are not public");
+        await page.screenshot({ path: join(shots, `${size}-portal-catalog.png`), fullPage: true });
+        await Promise.all([page.waitForEvent("load"), page.click("text=公众聚集场所电梯使用单位监督检查")]);
+        assert.ok((await page.content()).includes("检查要点"));
+        await page.screenshot({ path: join(shots, `${size}-portal-item.png`), fullPage: true });
+      });
+      await step(`${size}: an inspection outside the list is refused, one inside is recorded`, async () => {
+        await signIn(page, "inspector");
+        await page.goto(`${base}/inspections`);
+        await page.fill('input[name="uscc"]', "91420102MA4K2B8Q7G");
+        await page.selectOption('select[name="item_code"]', "SJ-SP-001");
+        await page.fill('input[name="team"]', "inspector，inspector2");
+        await Promise.all([page.waitForEvent("load"), page.click('form.card button[type="submit"]')]);
+        assert.match(await page.textContent(".alert.error"), /检查对象范围/);
+        await page.screenshot({ path: join(shots, `${size}-inspection-refused.png`), fullPage: true });
+        await page.selectOption('select[name="item_code"]', "SJ-SP-004");
+        await Promise.all([page.waitForEvent("load"), page.click('form.card button[type="submit"]')]);
+        assert.match(new URL(page.url()).pathname, /^\/registry\/entities\/91420102MA4K2B8Q7G/);
+        assert.ok((await page.content()).includes("现场检查"), "the inspection is on the information chain");
+      });
+      await step(`${size}: a leader reads plan progress and key-list coverage as charts`, async () => {
+        await context.clearCookies();
+        await signIn(page, "leader");
+        await page.goto(`${base}/plans`);
+        await Promise.all([page.waitForEvent("load"), page.click("text=江岸区市场监督管理局年度双随机抽查工作计划")]);
+        await page.waitForSelector(".chart svg", { timeout: 10000 });
+        assert.match(await page.textContent("main"), /完成率/);
+        await page.screenshot({ path: join(shots, `${size}-plan-progress.png`), fullPage: true });
+        await page.goto(`${base}/key-list`);
+        await page.waitForSelector(".chart svg", { timeout: 10000 });
+        assert.match(await page.textContent("main"), /本期尚未检查的主体/);
+        await page.screenshot({ path: join(shots, `${size}-key-list.png`), fullPage: true });
+      });
       await step(`${size}: the phone menu opens`, async () => {
         if (size !== "phone") return;
         await page.goto(`${base}/home`);

@@ -9,6 +9,7 @@ pub mod access;
 pub mod audit;
 pub mod catalog;
 pub mod division;
+pub mod draw;
 pub mod industry;
 pub mod login;
 pub mod team;

@@ -81,13 +81,21 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<usize> {
         .ok_or_else(|| anyhow::anyhow!("no 420102-SCJG"))?;
     let like = "420102%";
     let team = vec!["inspector".to_string(), "inspector2".to_string()];
-    // Key list: entities of 江岸区 under the bureau's key items; about half
-    // inspected in the current period.
+    // Key list: up to eight entities of the province under each key item,
+    // every other one inspected this period by the province's department
+    // of the item's kind.
     for k in keylist::items(db).await? {
         let Some(item) = catalog::get(db, &k.item_code).await? else {
             continue;
         };
-        let codes = plans::directory_sample(db, &item.content.scope, like, 8).await?;
+        let top = match item.content.department_kind {
+            crate::org::model::DeptKind::DrugAdministration => "420000-YJJ",
+            _ => "420000-SCJG",
+        };
+        let Some(dept) = org::department_by_code(db, top).await? else {
+            continue;
+        };
+        let codes = plans::directory_sample(db, &item.content.scope, "42%", 8).await?;
         for (n, code) in codes.iter().enumerate() {
             let input = NewKeyEntity {
                 item_code: k.item_code.clone(),
@@ -97,32 +105,50 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<usize> {
             keylist::add_entity(db, &Actor::Cli, now, &jianguan_rules::access::DataScope::All, &input)
                 .await
                 .map_err(e)?;
-            if n % 2 == 0 && item.content.department_kind == jiangan.kind {
+            if n % 2 == 0 {
                 let (start, _) = k.period.bounds(today);
                 let day = (today - Duration::days(n as i64 * 3)).max(start);
-                inspect(db, clock, &jiangan, &k.item_code, code, day, "key", &team).await?;
+                inspect(db, clock, &dept, &k.item_code, code, day, "key", &team).await?;
             }
         }
     }
-    // A year of routine inspections under the district's plan items.
-    let planned: [(&str, i64); 4] = [
-        ("SJ-SP-004", 30),
-        ("SJ-SP-003", 20),
-        ("SJ-JG-001", 25),
-        ("SJ-GS-003", 12),
-    ];
-    for (code, n) in planned {
-        let Some(item) = catalog::get(db, code).await? else {
-            continue;
-        };
-        let codes = plans::directory_sample(db, &item.content.scope, like, n).await?;
-        let span = today.ordinal0().max(1) as i64;
-        for (i, uscc) in codes.iter().enumerate() {
-            let day = NaiveDate::from_ymd_opt(year, 1, 2).unwrap_or(today) + Duration::days(i as i64 * span / n.max(1));
-            inspect(db, clock, &jiangan, code, uscc, day.min(today), "random", &team).await?;
+    load_plans(db, clock, year).await?;
+    // A year of routine inspections under the district's plan: about 70%
+    // of each line done by late November, spread over the year so far.
+    let plan_id: Option<i64> = on_db!(db, pool => sqlx::query_scalar("select id from plans where department_id = $1 and year = $2")
+        .bind(jiangan.id).bind(year).fetch_optional(pool).await?);
+    if let Some(plan) = match plan_id {
+        Some(id) => plans::get(db, id).await?,
+        None => None,
+    } {
+        for line in plans::progress(db, &plan).await? {
+            let Some(item) = catalog::get(db, &line.item_code).await? else {
+                continue;
+            };
+            let n = (line.planned * 7 / 10).max(1);
+            let source = if line.method == "complaint" {
+                "complaint"
+            } else {
+                "random"
+            };
+            let codes = plans::directory_sample(db, &item.content.scope, like, n).await?;
+            let span = today.ordinal0().max(1) as i64;
+            for (i, uscc) in codes.iter().enumerate() {
+                let day = NaiveDate::from_ymd_opt(year, 1, 2).unwrap_or(today) + Duration::days(i as i64 * span / n);
+                inspect(
+                    db,
+                    clock,
+                    &jiangan,
+                    &line.item_code,
+                    uscc,
+                    day.min(today),
+                    source,
+                    &team,
+                )
+                .await?;
+            }
         }
     }
-    load_plans(db, clock, year).await?;
     Ok(report.total_rows)
 }
 
