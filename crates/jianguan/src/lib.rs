@@ -9,6 +9,7 @@ pub mod audit;
 pub mod catalog;
 pub mod cli;
 pub mod demo;
+pub mod draws;
 pub mod inspection;
 pub mod org;
 pub mod platform;

@@ -2,6 +2,7 @@
 
 mod audit;
 mod demo;
+mod draw;
 mod export;
 mod import;
 mod migrate;
@@ -49,6 +50,9 @@ pub enum Command {
     /// Check and sign the audit chain.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Random draws: verify a published draw bundle offline.
+    #[command(subcommand)]
+    Draw(draw::DrawCommand),
 }
 
 fn init_logging(format: &str) {
@@ -95,6 +99,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Search(cmd) => search::run(cmd).await,
         Command::Export(cmd) => export::run(cmd).await,
         Command::Audit(cmd) => audit::run(cmd).await,
+        Command::Draw(cmd) => draw::run(cmd),
     }
 }
 

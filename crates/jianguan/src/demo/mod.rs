@@ -163,6 +163,14 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         cert_no: Some("42010220210052"),
     },
     DemoAccount {
+        username: "yjinspector",
+        display_name: "周静",
+        role: Role::Inspector,
+        department: Some("420000-YJJ"),
+        uscc: None,
+        cert_no: Some("42000020220031"),
+    },
+    DemoAccount {
         username: "reviewer",
         display_name: "王芳",
         role: Role::LegalReviewer,

@@ -149,7 +149,62 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<usize> {
             }
         }
     }
+    load_draws(db, clock, &jiangan, &team).await?;
     Ok(report.total_rows)
+}
+
+/// A joint task of the district bureau and the province's drug
+/// administration, drawn and carried out; and a task committed but not yet
+/// drawn.
+async fn load_draws(
+    db: &Db,
+    clock: &Clock,
+    jiangan: &crate::org::model::Department,
+    team: &[String],
+) -> anyhow::Result<()> {
+    use crate::draws::store::{TaskSpec, run, schedule};
+    let now = clock.now();
+    let today = now.date_naive();
+    let joint = TaskSpec {
+        title: format!("{}年第四季度餐饮与药品零售联合双随机抽查", today.year()),
+        items: vec!["SJ-SP-004".into(), "YJ-YP-001".into()],
+        regions: Vec::new(),
+        partners: vec!["420000-YJJ".into()],
+        period_start: today - Duration::days(40),
+        period_end: today - Duration::days(5),
+        ratios: [("B".to_string(), 1000)].into_iter().collect(),
+        exclude_recent_months: 12,
+    };
+    let id = schedule(db, &Actor::Cli, now - Duration::days(45), jiangan, &joint)
+        .await
+        .map_err(e)?;
+    let task = run(db, &Actor::Cli, now - Duration::days(41), id, "3051.27")
+        .await
+        .map_err(e)?;
+    // Carried out: each drawn entity inspected under the district's item.
+    if let Some(result) = task.result {
+        for (n, s) in result.selected.iter().enumerate() {
+            let day = today - Duration::days(38 - (n as i64 % 30));
+            let Some(entity) = registry::get(db, &s.code).await? else {
+                continue;
+            };
+            if authorize(db, jiangan.kind, "SJ-SP-004", &entity, day).await.is_ok() {
+                inspect(db, clock, jiangan, "SJ-SP-004", &s.code, day, "joint", team).await?;
+            }
+        }
+    }
+    let scheduled = TaskSpec {
+        title: format!("{}年12月经营者明码标价双随机抽查", today.year()),
+        items: vec!["SJ-JG-001".into()],
+        regions: Vec::new(),
+        partners: Vec::new(),
+        period_start: today + Duration::days(7),
+        period_end: today + Duration::days(30),
+        ratios: [("B".to_string(), 300)].into_iter().collect(),
+        exclude_recent_months: 12,
+    };
+    schedule(db, &Actor::Cli, now, jiangan, &scheduled).await.map_err(e)?;
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -26,6 +26,7 @@ pub const SQLITE_MIGRATIONS: &[Embedded] = &[
     (1, "platform", include_str!("../../migrations/sqlite/0001_platform.sql")),
     (2, "registry", include_str!("../../migrations/sqlite/0002_registry.sql")),
     (3, "catalog", include_str!("../../migrations/sqlite/0003_catalog.sql")),
+    (4, "draws", include_str!("../../migrations/sqlite/0004_draws.sql")),
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
@@ -40,6 +41,7 @@ pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
         include_str!("../../migrations/postgres/0002_registry.sql"),
     ),
     (3, "catalog", include_str!("../../migrations/postgres/0003_catalog.sql")),
+    (4, "draws", include_str!("../../migrations/postgres/0004_draws.sql")),
 ];
 
 fn migrator(list: &[Embedded]) -> Migrator {

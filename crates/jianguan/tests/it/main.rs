@@ -9,6 +9,7 @@ mod audit_chain;
 mod auth;
 mod catalog;
 mod cli;
+mod draws;
 mod org;
 mod pages;
 mod registry;

@@ -37,6 +37,7 @@ fn nav_for(role: Option<Role>) -> Vec<(&'static str, &'static str)> {
             v.push(("/", "信息公开"));
             v.push(("/portal/catalog", "监管事项清单"));
             v.push(("/portal/plans", "年度计划"));
+            v.push(("/portal/draws", "双随机抽查"));
             v.push(("/portal/lists", "重点与包容审慎"));
             v.push(("/portal/audit", "审计链公示"));
         }
@@ -47,6 +48,7 @@ fn nav_for(role: Option<Role>) -> Vec<(&'static str, &'static str)> {
                 v.push(("/catalog", "监管事项"));
                 v.push(("/inspections", "检查记录"));
                 v.push(("/key-list", "重点监管"));
+                v.push(("/draws", "双随机"));
                 v.push(("/plans", "年度计划"));
             }
             if matches!(r, Role::SysAdmin | Role::DeptAdmin | Role::Leader) {

@@ -1,0 +1,330 @@
+//! HTTP API and pages of random-inspection tasks, and their public side:
+//! `GET /api/v1/public/draws` and `GET /api/v1/public/draws/{id}/bundle`.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use jianguan_rules::draw::Bundle;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use utoipa::ToSchema;
+
+use super::store::{self, Task, TaskSpec};
+use crate::catalog::model::CatalogItem;
+use crate::platform::auth::access::MaybeUser;
+use crate::platform::auth::access::roles::{ADMINS, REGULATORS};
+use crate::platform::auth::{Access, CurrentUser};
+use crate::platform::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::platform::web::AppState;
+use crate::platform::web::extract::{ApiJson, PageForm};
+use crate::platform::web::routes::{RouteDef, def};
+use crate::platform::web::templates::{Layout, form_error, layout, render};
+
+pub fn routes() -> Vec<RouteDef> {
+    vec![
+        def(Method::GET, "/api/v1/draws", Access::Roles(REGULATORS), get(list)),
+        def(Method::POST, "/api/v1/draws", Access::Roles(ADMINS), post(schedule)),
+        def(Method::GET, "/api/v1/draws/{id}", Access::Roles(REGULATORS), get(one)),
+        def(
+            Method::POST,
+            "/api/v1/draws/{id}/draw",
+            Access::Roles(ADMINS),
+            post(run),
+        ),
+        def(Method::GET, "/api/v1/public/draws", Access::Public, get(public_list)),
+        def(
+            Method::GET,
+            "/api/v1/public/draws/{id}/bundle",
+            Access::Public,
+            get(public_bundle),
+        ),
+        def(Method::GET, "/draws", Access::Roles(REGULATORS), get(list_page)),
+        def(Method::POST, "/draws", Access::Roles(ADMINS), post(schedule_submit)),
+        def(Method::GET, "/draws/{id}", Access::Roles(REGULATORS), get(detail_page)),
+        def(
+            Method::POST,
+            "/draws/{id}/draw",
+            Access::Roles(ADMINS),
+            post(draw_submit),
+        ),
+        def(Method::GET, "/portal/draws", Access::Public, get(portal_list)),
+        def(Method::GET, "/portal/draws/{id}", Access::Public, get(portal_detail)),
+    ]
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TaskList {
+    pub tasks: Vec<Task>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TaskOne {
+    pub task: Task,
+}
+
+/// Every random-inspection task.
+#[utoipa::path(get, path = "/api/v1/draws", tag = "draw", security(("bearer" = [])), responses((status = 200, body = TaskList)))]
+pub async fn list(State(state): State<AppState>) -> AppResult<Json<TaskList>> {
+    Ok(Json(TaskList {
+        tasks: store::list(&state.db).await?,
+    }))
+}
+
+/// Schedule a task for the caller's department: freeze the object and
+/// inspector directories and publish the commitment.
+#[utoipa::path(post, path = "/api/v1/draws", tag = "draw", security(("bearer" = [])), request_body = TaskSpec,
+    responses((status = 201, body = TaskOne), (status = 422, description = "validation_failed, catalog_item_not_published", body = Problem)))]
+pub async fn schedule(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(spec): ApiJson<TaskSpec>,
+) -> AppResult<(StatusCode, Json<TaskOne>)> {
+    let dept = user.department.as_ref().ok_or_else(AppError::forbidden)?;
+    let id = store::schedule(&state.db, &user.actor(), state.clock.now(), dept, &spec).await?;
+    let task = store::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("draw task"))?;
+    Ok((StatusCode::CREATED, Json(TaskOne { task })))
+}
+
+/// One task (the secret only once drawn).
+#[utoipa::path(get, path = "/api/v1/draws/{id}", tag = "draw", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = TaskOne), (status = 404, body = Problem)))]
+pub async fn one(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Json<TaskOne>> {
+    let task = store::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("draw task"))?;
+    Ok(Json(TaskOne { task }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DrawRequest {
+    /// The value supplied at the draw, e.g. by the observer present.
+    pub public_value: String,
+}
+
+/// Draw a scheduled task and publish the result with the revealed secret.
+#[utoipa::path(post, path = "/api/v1/draws/{id}/draw", tag = "draw", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = DrawRequest, responses((status = 200, body = TaskOne), (status = 409, description = "conflict", body = Problem)))]
+pub async fn run(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<DrawRequest>,
+) -> AppResult<Json<TaskOne>> {
+    let task = store::run(&state.db, &user.actor(), state.clock.now(), id, &r.public_value).await?;
+    Ok(Json(TaskOne { task }))
+}
+
+/// Published draws: scheduled ones with their commitment, drawn ones with
+/// the revealed values and the result. No sign-in.
+#[utoipa::path(get, path = "/api/v1/public/draws", tag = "public", responses((status = 200, body = TaskList)))]
+pub async fn public_list(State(state): State<AppState>) -> AppResult<Json<TaskList>> {
+    list(State(state)).await
+}
+
+/// Everything needed to verify one drawn task (snapshot, ratios, algorithm
+/// version, commitment, revealed values, result) as one JSON document, for
+/// `jianguan draw verify FILE`.
+#[utoipa::path(get, path = "/api/v1/public/draws/{id}/bundle", tag = "public", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 404, body = Problem), (status = 409, description = "not drawn yet", body = Problem)))]
+pub async fn public_bundle(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Json<Bundle>> {
+    Ok(Json(store::bundle(&state.db, id).await?))
+}
+
+#[derive(Template)]
+#[template(path = "draws/list.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub tasks: Vec<Task>,
+    pub public: bool,
+    pub can_write: bool,
+    pub items: Vec<CatalogItem>,
+    pub form: ScheduleForm,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ScheduleForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub items: String,
+    #[serde(default)]
+    pub partners: String,
+    #[serde(default)]
+    pub period_start: String,
+    #[serde(default)]
+    pub period_end: String,
+    #[serde(default)]
+    pub ratio_b: String,
+}
+
+async fn list_page_for(
+    state: &AppState,
+    user: Option<&CurrentUser>,
+    public: bool,
+    form: ScheduleForm,
+) -> AppResult<ListPage> {
+    let can_write = !public && user.is_some_and(|u| ADMINS.contains(&u.role()) && u.department.is_some());
+    let items = if can_write {
+        crate::catalog::store::published_for(&state.db, None).await?
+    } else {
+        Vec::new()
+    };
+    Ok(ListPage {
+        layout: layout(user, "双随机抽查", if public { "/portal/draws" } else { "/draws" }),
+        tasks: store::list(&state.db).await?,
+        public,
+        can_write,
+        items,
+        form,
+        error: None,
+    })
+}
+
+pub async fn list_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    let today = state.clock.now().date_naive();
+    let form = ScheduleForm {
+        period_start: today.to_string(),
+        period_end: (today + chrono::Duration::days(30)).to_string(),
+        ratio_b: "5%".into(),
+        ..Default::default()
+    };
+    Ok(render(&list_page_for(&state, Some(&user), false, form).await?))
+}
+
+pub async fn portal_list(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> AppResult<Response> {
+    Ok(render(
+        &list_page_for(&state, user.as_ref(), true, ScheduleForm::default()).await?,
+    ))
+}
+
+fn split(s: &str) -> Vec<String> {
+    s.split([',', '，', '；', ';', '、', ' ', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+pub async fn schedule_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PageForm(f): PageForm<ScheduleForm>,
+) -> AppResult<Response> {
+    let result = async {
+        let dept = user.department.as_ref().ok_or_else(AppError::forbidden)?;
+        let date = |s: &str, field: &str| {
+            s.parse::<NaiveDate>()
+                .map_err(|_| AppError::field(ErrorCode::ValidationFailed, field, "a date"))
+        };
+        let mut ratios = BTreeMap::new();
+        if let Some(bp) = jianguan_rules::catalog::parse_ratio_bp(&f.ratio_b)
+            .map_err(|m| AppError::field(ErrorCode::ValidationFailed, "ratio", m))?
+        {
+            ratios.insert("B".to_string(), bp);
+        }
+        let spec = TaskSpec {
+            title: f.title.clone(),
+            items: split(&f.items),
+            regions: Vec::new(),
+            partners: split(&f.partners),
+            period_start: date(&f.period_start, "period_start")?,
+            period_end: date(&f.period_end, "period_end")?,
+            ratios,
+            exclude_recent_months: 12,
+        };
+        store::schedule(&state.db, &user.actor(), state.clock.now(), dept, &spec).await
+    }
+    .await;
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/draws/{id}")).into_response()),
+        Err(e) => {
+            let page = list_page_for(&state, Some(&user), false, f).await?;
+            form_error(e, page, |p, m| p.error = Some(m))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "draws/detail.html")]
+pub struct DetailPage {
+    pub layout: Layout,
+    pub task: Task,
+    pub public: bool,
+    pub can_draw: bool,
+    pub error: Option<String>,
+    /// code → (name, inspectors' display names)
+    pub names: HashMap<String, String>,
+}
+
+impl DetailPage {
+    pub fn name_of(&self, code: &str) -> String {
+        self.names.get(code).cloned().unwrap_or_default()
+    }
+}
+
+async fn detail(
+    state: &AppState,
+    user: Option<&CurrentUser>,
+    id: i64,
+    public: bool,
+    error: Option<String>,
+) -> AppResult<DetailPage> {
+    let task = store::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("draw task"))?;
+    let mut names = HashMap::new();
+    if let Some(r) = &task.result {
+        let codes: Vec<String> = r.selected.iter().map(|s| s.code.clone()).collect();
+        for e in crate::registry::store::get_many(&state.db, &codes).await? {
+            names.insert(e.uscc.clone(), e.name.clone());
+        }
+    }
+    Ok(DetailPage {
+        layout: layout(user, &task.title, if public { "/portal/draws" } else { "/draws" }),
+        can_draw: !public && task.status == "scheduled" && user.is_some_and(|u| ADMINS.contains(&u.role())),
+        task,
+        public,
+        error,
+        names,
+    })
+}
+
+pub async fn detail_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
+    Ok(render(&detail(&state, Some(&user), id, false, None).await?))
+}
+
+pub async fn portal_detail(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    Ok(render(&detail(&state, user.as_ref(), id, true, None).await?))
+}
+
+#[derive(Deserialize)]
+pub struct DrawForm {
+    #[serde(default)]
+    pub public_value: String,
+}
+
+pub async fn draw_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<DrawForm>,
+) -> AppResult<Response> {
+    match store::run(&state.db, &user.actor(), state.clock.now(), id, &f.public_value).await {
+        Ok(_) => Ok(Redirect::to(&format!("/draws/{id}")).into_response()),
+        Err(e) => {
+            let page = detail(&state, Some(&user), id, false, None).await?;
+            form_error(e, page, |p, m| p.error = Some(m))
+        }
+    }
+}

@@ -1,0 +1,489 @@
+//! Random-inspection tasks (双随机): building the object and inspector
+//! directories, freezing them with a commitment when a task is scheduled,
+//! and drawing with the value supplied at the draw. The algorithm is
+//! `jianguan_rules::draw`; this module gathers its inputs from the
+//! registry, the catalog, the key list and past inspections, and keeps
+//! what must be published.
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use jianguan_rules::catalog::ItemStatus;
+use jianguan_rules::draw::{
+    self, ALGORITHM, Bundle, Candidate, CompactCandidates, DrawInput, DrawResult, Inspector, Recusal, StratumRule,
+    TeamNeed, TeamNeeds,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use utoipa::ToSchema;
+
+use crate::audit::{Actor, record};
+use crate::catalog::plans::directory_sample;
+use crate::catalog::store as catalog;
+use crate::org::model::Department;
+use crate::org::store as org;
+use crate::platform::db::Db;
+use crate::platform::error::{AppError, AppResult, ErrorCode};
+use crate::{on_db, on_tx};
+
+/// Credit classes (国市监信发〔2022〕6号). Until the credit context grades
+/// entities, every entity counts as B.
+pub const CLASSES: [&str; 4] = ["A", "B", "C", "D"];
+
+/// Default sampling ratios per class in basis points: a configurable
+/// default after the local schemes in DOMAIN.md §2.2 (A low, D high).
+pub const DEFAULT_RATIOS: [u32; 4] = [300, 500, 3000, 8000];
+
+/// What a regulator asks for when scheduling a task.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TaskSpec {
+    pub title: String,
+    /// Catalog item codes; each must be published and belong to one of the
+    /// participating departments' kinds.
+    pub items: Vec<String>,
+    /// Division codes of the regions covered (default: the lead department's).
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Codes of partner departments for a joint task (联合双随机).
+    #[serde(default)]
+    pub partners: Vec<String>,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// Ratio per credit class in basis points, e.g. {"A": 300, "B": 500}.
+    #[serde(default)]
+    pub ratios: BTreeMap<String, u32>,
+    /// Leave out entities inspected under one of the items within this many
+    /// months (default 12).
+    #[serde(default = "twelve")]
+    pub exclude_recent_months: u32,
+}
+
+fn twelve() -> u32 {
+    12
+}
+
+/// The frozen inputs of a draw.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Inputs {
+    pub candidates: Vec<Candidate>,
+    pub rules: Vec<StratumRule>,
+    pub full: Vec<String>,
+    pub inspectors: Vec<Inspector>,
+    pub needs: TeamNeeds,
+    pub recusals: Vec<Recusal>,
+}
+
+/// A task as listed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Task {
+    pub id: i64,
+    pub title: String,
+    pub department_code: String,
+    pub department_name: String,
+    #[schema(value_type = Object)]
+    pub spec: TaskSpec,
+    /// `scheduled` (committed, not drawn) or `drawn`.
+    pub status: String,
+    pub algorithm: String,
+    pub candidates: i64,
+    /// SHA-256 of the secret seed, published when scheduled.
+    pub commitment: String,
+    pub snapshot_digest: String,
+    pub inspector_digest: String,
+    /// The secret, revealed once drawn.
+    pub secret: Option<String>,
+    pub public_value: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<DrawResult>,
+    pub scheduled_at: DateTime<Utc>,
+    pub drawn_at: Option<DateTime<Utc>>,
+}
+
+impl Task {
+    pub fn status_zh(&self) -> &'static str {
+        if self.status == "drawn" {
+            "已抽取"
+        } else {
+            "已公示承诺，待抽取"
+        }
+    }
+}
+
+fn bad(field: &str, msg: impl Into<String>) -> AppError {
+    AppError::field(ErrorCode::ValidationFailed, field, msg)
+}
+
+/// Build the directories for `spec` led by `lead`, freeze them, commit to a
+/// fresh secret, and store the task as `scheduled`.
+pub async fn schedule(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    lead: &Department,
+    spec: &TaskSpec,
+) -> AppResult<i64> {
+    if spec.title.trim().is_empty() {
+        return Err(bad("title", "required"));
+    }
+    if spec.items.is_empty() {
+        return Err(bad("item_code", "at least one catalog item"));
+    }
+    if spec.period_end < spec.period_start {
+        return Err(bad("period_end", "the period ends before it starts"));
+    }
+    let mut departments = vec![lead.clone()];
+    for code in &spec.partners {
+        let d = org::department_by_code(db, code)
+            .await?
+            .ok_or_else(|| bad("partners", format!("no department {code}")))?;
+        if !departments.iter().any(|x| x.id == d.id) {
+            departments.push(d);
+        }
+    }
+    let mut items = Vec::new();
+    for code in &spec.items {
+        let item = catalog::get(db, code)
+            .await?
+            .filter(|i| i.status == ItemStatus::Published)
+            .ok_or_else(|| {
+                AppError::field(
+                    ErrorCode::CatalogItemNotPublished,
+                    "item_code",
+                    format!("{code} is not published"),
+                )
+            })?;
+        if !departments.iter().any(|d| d.kind == item.content.department_kind) {
+            return Err(AppError::field(
+                ErrorCode::DepartmentNotResponsible,
+                "item_code",
+                format!("no participating department is responsible for {code}"),
+            ));
+        }
+        items.push(item);
+    }
+    let regions: Vec<String> = if spec.regions.is_empty() {
+        vec![lead.division_code.clone()]
+    } else {
+        spec.regions.clone()
+    };
+    let mut patterns = Vec::new();
+    for r in &regions {
+        let d = jianguan_rules::DivisionCode::parse(r).map_err(|e| bad("regions", e.to_string()))?;
+        patterns.push(d.like_pattern());
+    }
+    // Object directory: active entities in the regions covered by any item.
+    let mut codes = BTreeSet::new();
+    for item in &items {
+        for like in &patterns {
+            codes.extend(directory_sample(db, &item.content.scope, like, i64::MAX).await?);
+        }
+    }
+    // Exclusions: inspected under one of the items recently.
+    let since = spec
+        .period_start
+        .checked_sub_months(Months::new(spec.exclude_recent_months))
+        .unwrap_or(spec.period_start);
+    let item_codes: Vec<String> = items.iter().map(|i| i.code.clone()).collect();
+    let recent = inspected_since(db, &item_codes, since).await?;
+    // Key-list entities under these items are taken in full.
+    let keyed = key_entities(db, &item_codes).await?;
+    let mut candidates = Vec::new();
+    let mut full = Vec::new();
+    for code in codes {
+        if keyed.contains(&code) {
+            full.push(code.clone());
+        } else if recent.contains_key(&code) {
+            continue;
+        }
+        candidates.push(Candidate {
+            code,
+            stratum: "B".into(),
+            weight: 1,
+        });
+    }
+    if candidates.is_empty() {
+        return Err(bad("item_code", "no entity in the regions is covered by these items"));
+    }
+    let rules: Vec<StratumRule> = CLASSES
+        .iter()
+        .zip(DEFAULT_RATIOS)
+        .map(|(c, d)| StratumRule {
+            stratum: c.to_string(),
+            ratio_bp: spec.ratios.get(*c).copied().unwrap_or(d).min(10_000),
+            count: None,
+        })
+        .collect();
+    // Inspector directory: certified inspectors of the departments, valid
+    // through the task's period (行政处罚法第四十二条).
+    let mut inspectors = Vec::new();
+    for d in &departments {
+        let rows: Vec<(String,)> = on_db!(db, pool => sqlx::query_as(
+            "select username from users where department_id = $1 and role = 'inspector' and active = true
+             and cert_valid_until >= $2 order by username")
+            .bind(d.id).bind(spec.period_end).fetch_all(pool).await?);
+        inspectors.extend(rows.into_iter().map(|(u,)| Inspector {
+            id: u,
+            department: d.code.clone(),
+            specialties: Vec::new(),
+        }));
+    }
+    let needs = TeamNeeds {
+        default: TeamNeed {
+            departments: departments.iter().map(|d| d.code.clone()).collect(),
+            specialty: None,
+            min_size: draw::MIN_TEAM_SIZE,
+        },
+        strata: BTreeMap::new(),
+        codes: BTreeMap::new(),
+    };
+    // Recusal (回避): whoever inspected the entity under one of the items
+    // last time is not drawn for it again.
+    let recusals: Vec<Recusal> = recent_teams(db, &item_codes)
+        .await?
+        .into_iter()
+        .flat_map(|(code, team)| {
+            team.into_iter().map(move |inspector| Recusal {
+                inspector,
+                code: code.clone(),
+            })
+        })
+        .collect();
+    let compact = CompactCandidates::from_candidates(&candidates).map_err(|e| bad("items", e.to_string()))?;
+    let snapshot_digest = draw::snapshot_digest(&compact, &rules, &full);
+    let inspector_digest = draw::inspector_digest(&inspectors, &needs, &recusals);
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|e| AppError::internal(format!("no system randomness: {e}")))?;
+    let commitment = draw::commitment(&secret);
+    let n = candidates.len() as i64;
+    let inputs = Inputs {
+        candidates,
+        rules,
+        full,
+        inspectors,
+        needs,
+        recusals,
+    };
+    let inputs_json = serde_json::to_string(&inputs).map_err(AppError::internal)?;
+    let spec_json = serde_json::to_string(&TaskSpec {
+        regions,
+        ..spec.clone()
+    })
+    .map_err(AppError::internal)?;
+    let mut tx = db.begin().await?;
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "insert into draw_tasks (title, department_id, spec, status, algorithm, inputs, candidates, commitment, snapshot_digest,
+             inspector_digest, secret, created_by, scheduled_at)
+         values ($1, $2, $3, 'scheduled', $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id")
+        .bind(spec.title.trim()).bind(lead.id).bind(&spec_json).bind(ALGORITHM).bind(&inputs_json).bind(n)
+        .bind(&commitment).bind(&snapshot_digest).bind(&inspector_digest).bind(hex::encode(secret))
+        .bind(actor.as_string()).bind(now).fetch_one(&mut *c).await?);
+    record(
+        &mut tx,
+        now,
+        actor,
+        "draw.scheduled",
+        ("draw_task", &id.to_string()),
+        &json!({"commitment": commitment, "snapshot_digest": snapshot_digest, "inspector_digest": inspector_digest,
+                "candidates": n, "algorithm": ALGORITHM}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn inspected_since(
+    db: &Db,
+    items: &[String],
+    since: NaiveDate,
+) -> Result<HashMap<String, NaiveDate>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for item in items {
+        let rows: Vec<(String, NaiveDate)> = on_db!(db, pool => sqlx::query_as(
+            "select i.uscc, max(i.inspected_on) from inspections i join inspection_items ii on ii.inspection_id = i.id
+             where ii.item_code = $1 and i.inspected_on >= $2 group by i.uscc")
+            .bind(item).bind(since).fetch_all(pool).await?);
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+async fn key_entities(db: &Db, items: &[String]) -> Result<BTreeSet<String>, sqlx::Error> {
+    let mut out = BTreeSet::new();
+    for item in items {
+        let rows: Vec<String> = on_db!(db, pool => sqlx::query_scalar("select uscc from key_entities where item_code = $1")
+            .bind(item).fetch_all(pool).await?);
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// The team of the latest inspection of each entity under the items.
+async fn recent_teams(db: &Db, items: &[String]) -> Result<BTreeMap<String, Vec<String>>, sqlx::Error> {
+    let mut out: BTreeMap<String, (NaiveDate, Vec<String>)> = BTreeMap::new();
+    for item in items {
+        let rows: Vec<(String, NaiveDate, String)> = on_db!(db, pool => sqlx::query_as(
+            "select i.uscc, i.inspected_on, i.team from inspections i join inspection_items ii on ii.inspection_id = i.id
+             where ii.item_code = $1")
+            .bind(item).fetch_all(pool).await?);
+        for (uscc, day, team) in rows {
+            let team: Vec<String> = serde_json::from_str(&team).unwrap_or_default();
+            let e = out.entry(uscc).or_insert((day, team.clone()));
+            if day > e.0 {
+                *e = (day, team);
+            }
+        }
+    }
+    Ok(out.into_iter().map(|(k, (_, t))| (k, t)).collect())
+}
+
+type Row = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
+const COLS: &str =
+    "t.id, t.title, d.code, d.name, t.spec, t.status, t.algorithm, t.candidates, t.commitment, t.snapshot_digest,
+    t.inspector_digest, t.secret, t.public_value, t.result, t.scheduled_at, t.drawn_at";
+
+fn task(r: Row) -> Result<Task, sqlx::Error> {
+    let dec = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
+    let (id, title, dc, dn, spec, status, algorithm, candidates, commitment, sd, idg, secret, pv, result, at, drawn) =
+        r;
+    let drawn_now = status == "drawn";
+    Ok(Task {
+        id,
+        title,
+        department_code: dc,
+        department_name: dn,
+        spec: serde_json::from_str(&spec).map_err(dec)?,
+        status,
+        algorithm,
+        candidates,
+        commitment,
+        snapshot_digest: sd,
+        inspector_digest: idg,
+        // The secret stays secret until the draw.
+        secret: drawn_now.then_some(secret),
+        public_value: pv,
+        result: result.map(|r| serde_json::from_str(&r)).transpose().map_err(dec)?,
+        scheduled_at: at,
+        drawn_at: drawn,
+    })
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<Task>, sqlx::Error> {
+    let sql = format!("select {COLS} from draw_tasks t join departments d on d.id = t.department_id where t.id = $1");
+    let row: Option<Row> = on_db!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?);
+    row.map(task).transpose()
+}
+
+/// Every task, newest first. Tasks are public from the moment they are
+/// scheduled (their commitment must be seen before the draw).
+pub async fn list(db: &Db) -> Result<Vec<Task>, sqlx::Error> {
+    let sql =
+        format!("select {COLS} from draw_tasks t join departments d on d.id = t.department_id order by t.id desc");
+    let rows: Vec<Row> = on_db!(db, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
+    rows.into_iter().map(task).collect()
+}
+
+async fn inputs(db: &Db, id: i64) -> Result<Option<(Inputs, String)>, sqlx::Error> {
+    let row: Option<(String, String)> = on_db!(db, pool => sqlx::query_as("select inputs, secret from draw_tasks where id = $1")
+        .bind(id).fetch_optional(pool).await?);
+    row.map(|(i, s)| {
+        serde_json::from_str(&i)
+            .map(|i| (i, s))
+            .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    })
+    .transpose()
+}
+
+/// Draw a scheduled task with the value supplied at the draw (for example
+/// by the observer present), reveal the secret and publish the result.
+pub async fn run(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64, public_value: &str) -> AppResult<Task> {
+    let public_value = public_value.trim();
+    if public_value.is_empty() || public_value.chars().count() > 200 {
+        return Err(bad(
+            "public_value",
+            "the value supplied at the draw: 1 to 200 characters",
+        ));
+    }
+    let t = get(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
+    if t.status != "scheduled" {
+        return Err(AppError::new(ErrorCode::Conflict, "this task has already been drawn"));
+    }
+    let (inputs, secret_hex) = inputs(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
+    let secret = hex::decode(&secret_hex).map_err(AppError::internal)?;
+    let compact = CompactCandidates::from_candidates(&inputs.candidates).map_err(AppError::internal)?;
+    let input = DrawInput {
+        candidates: &compact,
+        rules: &inputs.rules,
+        full: &inputs.full,
+        inspectors: &inputs.inspectors,
+        needs: &inputs.needs,
+        recusals: &inputs.recusals,
+    };
+    // The draw is CPU work over possibly millions of candidates.
+    let result =
+        tokio::task::block_in_place(|| draw::draw(&input, &secret, public_value)).map_err(AppError::internal)?;
+    let result_json = serde_json::to_string(&result).map_err(AppError::internal)?;
+    let mut tx = db.begin().await?;
+    let changed = on_tx!(tx, c => sqlx::query(
+        "update draw_tasks set status = 'drawn', public_value = $2, result = $3, drawn_at = $4 where id = $1 and status = 'scheduled'")
+        .bind(id).bind(public_value).bind(&result_json).bind(now).execute(&mut *c).await?.rows_affected());
+    if changed != 1 {
+        return Err(AppError::new(ErrorCode::Conflict, "this task has already been drawn"));
+    }
+    record(
+        &mut tx,
+        now,
+        actor,
+        "draw.drawn",
+        ("draw_task", &id.to_string()),
+        &json!({"public_value": public_value, "secret": secret_hex, "selected": result.selected.len(),
+                "result_sha256": jianguan_rules::audit::sha256_hex(result_json.as_bytes())}),
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))
+}
+
+/// Everything needed to verify a drawn task, as one document.
+pub async fn bundle(db: &Db, id: i64) -> AppResult<Bundle> {
+    let t = get(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
+    let (Some(result), Some(secret), Some(public_value)) = (t.result, t.secret, t.public_value) else {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "this task has not been drawn yet; its commitment is published",
+        ));
+    };
+    let (inputs, _) = inputs(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
+    Ok(Bundle {
+        algorithm: t.algorithm,
+        candidates: inputs.candidates,
+        rules: inputs.rules,
+        full: inputs.full,
+        inspectors: inputs.inspectors,
+        needs: inputs.needs,
+        recusals: inputs.recusals,
+        replacements: Vec::new(),
+        secret,
+        public_value,
+        commitment: t.commitment,
+        snapshot_digest: t.snapshot_digest,
+        inspector_digest: t.inspector_digest,
+        result,
+    })
+}

@@ -1,0 +1,145 @@
+//! Double random tasks: commitment before the draw, the draw through the
+//! API, the public bundle verified offline by `jianguan draw verify`, and
+//! tampering detected.
+
+use crate::both;
+use crate::support::{Client, TestApp};
+use axum::http::StatusCode;
+use jianguan::catalog::sample;
+use jianguan_rules::Role;
+use serde_json::{Value, json};
+use std::process::Command;
+
+fn verify_cli(bundle: &Value) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bundle.json");
+    std::fs::write(&path, bundle.to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_jianguan"))
+        .args(["draw", "verify"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+async fn restaurants(app: &TestApp, n: u32) {
+    let admin = app.as_role(Role::SysAdmin).await;
+    for i in 0..n {
+        let body = format!("MA4K{:04}", 100 + i);
+        let oc = jianguan_rules::Uscc::org_check_char(&body).unwrap();
+        let uscc = jianguan_rules::Uscc::with_check_char(&format!("91420102{body}{oc}")).unwrap();
+        let r = app
+            .post_json(
+                "/api/v1/entities",
+                &admin,
+                json!({"uscc": uscc.as_str(), "name": format!("抽查测试{i}号店"), "entity_type": "company", "legal_rep": "刘洋",
+                       "status": "active", "address": "武汉市江岸区", "division_code": "420102", "industry_code": "5211"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+}
+
+both!(a_published_draw_verifies_offline_and_tampering_is_named, |app| {
+    sample::load(&app.db, app.clock.now()).await.unwrap();
+    restaurants(&app, 40).await;
+    let county = app.session("countyadmin").await;
+    let spec = json!({"title": "明码标价抽查", "items": ["SJ-JG-001"], "period_start": "2026-11-24",
+                      "period_end": "2026-12-31", "ratios": {"B": 1000}});
+    let r = app.post_json("/api/v1/draws", &county, spec.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let task = r.json()["task"].clone();
+    let id = task["id"].as_i64().unwrap();
+    assert_eq!(task["status"], "scheduled");
+    assert_eq!(task["candidates"], 40);
+    assert!(task["secret"].is_null(), "the secret stays secret until the draw");
+    // Published before the draw: commitment and digests, no bundle yet.
+    let anon = Client::anonymous();
+    let public = app.get("/api/v1/public/draws", &anon).await.json();
+    assert_eq!(public["tasks"][0]["commitment"], task["commitment"]);
+    assert!(public["tasks"][0]["secret"].is_null());
+    assert_eq!(
+        app.get(&format!("/api/v1/public/draws/{id}/bundle"), &anon)
+            .await
+            .code(),
+        "conflict"
+    );
+
+    let r = app
+        .post_json(
+            &format!("/api/v1/draws/{id}/draw"),
+            &county,
+            json!({"public_value": "3051.27"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let drawn = r.json()["task"].clone();
+    // 10% of 40, rounded up.
+    assert_eq!(drawn["result"]["selected"].as_array().unwrap().len(), 4);
+    // Two inspectors of the department are needed per team: the fixture
+    // has one in 江岸区, so every team is reported short, never silently small.
+    assert_eq!(drawn["result"]["shortages"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        app.post_json(
+            &format!("/api/v1/draws/{id}/draw"),
+            &county,
+            json!({"public_value": "x"})
+        )
+        .await
+        .code(),
+        "conflict"
+    );
+
+    let bundle = app
+        .get(&format!("/api/v1/public/draws/{id}/bundle"), &anon)
+        .await
+        .json();
+    assert_eq!(bundle["commitment"], task["commitment"]);
+    assert_eq!(bundle["snapshot_digest"], task["snapshot_digest"]);
+    // The same bundle gives the same result, offline, on any machine.
+    let parsed: jianguan_rules::draw::Bundle = serde_json::from_value(bundle.clone()).unwrap();
+    let again = jianguan_rules::draw::verify(&parsed).unwrap();
+    assert_eq!(serde_json::to_value(&again).unwrap(), drawn["result"]);
+    let (code, out) = verify_cli(&bundle);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("4 entities selected"), "{out}");
+
+    // One candidate changed: the published digest no longer matches.
+    let mut forged = bundle.clone();
+    forged["candidates"][0]["weight"] = json!(5);
+    let (code, out) = verify_cli(&forged);
+    assert_eq!(code, 1);
+    assert!(out.contains("snapshot"), "{out}");
+    // A different value at the draw: the secret still matches, the result not.
+    let mut other = bundle.clone();
+    other["public_value"] = json!("3051.28");
+    let (code, out) = verify_cli(&other);
+    assert_eq!(code, 1);
+    assert!(out.contains("result differs"), "{out}");
+    // A different secret: the commitment catches it.
+    let mut secret = bundle.clone();
+    secret["secret"] = json!("00".repeat(32));
+    let (code, out) = verify_cli(&secret);
+    assert_eq!(code, 1);
+    assert!(out.contains("commitment"), "{out}");
+
+    // The portal shows the task, the revealed seed and the drawn entities.
+    let page = app.get(&format!("/portal/draws/{id}"), &anon).await.text();
+    assert!(page.contains("3051.27") && page.contains(drawn["result"]["selected"][0]["code"].as_str().unwrap()));
+});
+
+both!(an_unpublished_item_cannot_be_drawn, |app| {
+    sample::load(&app.db, app.clock.now()).await.unwrap();
+    let county = app.session("countyadmin").await;
+    let spec = json!({"title": "x", "items": ["SJ-GG-004"], "period_start": "2026-11-24", "period_end": "2026-12-31"});
+    let r = app.post_json("/api/v1/draws", &county, spec).await;
+    assert_eq!(r.code(), "catalog_item_not_published");
+    let spec = json!({"title": "x", "items": ["YJ-YP-001"], "period_start": "2026-11-24", "period_end": "2026-12-31"});
+    assert_eq!(
+        app.post_json("/api/v1/draws", &county, spec).await.code(),
+        "department_not_responsible"
+    );
+});
