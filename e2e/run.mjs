@@ -195,6 +195,19 @@ async function main() {
         assert.match(await page.textContent("main"), /本期尚未检查的主体/);
         await page.screenshot({ path: join(shots, `${size}-key-list.png`), fullPage: true });
       });
+      await step(`${size}: a draw is verifiable: committed task, joint result with its bundle`, async () => {
+        await context.clearCookies();
+        await page.goto(`${base}/portal/draws`);
+        assert.match(await page.textContent("main"), /已公示承诺，待抽取/);
+        await page.screenshot({ path: join(shots, `${size}-portal-draws.png`), fullPage: true });
+        await Promise.all([page.waitForEvent("load"), page.click("text=联合双随机抽查")]);
+        assert.match(await page.textContent("main"), /公开的种子/);
+        assert.match(await page.textContent("main"), /抽取结果/);
+        await page.screenshot({ path: join(shots, `${size}-portal-draw.png`), fullPage: true });
+        const bundle = await (await fetch(page.url().replace("/portal/draws/", "/api/v1/public/draws/") + "/bundle")).json();
+        assert.equal(bundle.algorithm, "jianguan-draw/1");
+        await signIn(page, "leader");
+      });
       await step(`${size}: the phone menu opens`, async () => {
         if (size !== "phone") return;
         await page.goto(`${base}/home`);

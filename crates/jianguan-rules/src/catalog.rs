@@ -146,14 +146,21 @@ pub fn to_chinese(n: u32) -> String {
 }
 
 /// The inverse of [`to_chinese`]; Arabic digits are accepted as well.
+/// Strict: a Chinese numeral must be written exactly as statutes write it
+/// (八十七, not 八七 or 八十七十), and article numbers start at one.
 pub fn from_chinese(s: &str) -> Option<u32> {
     let s = s.trim();
     if s.is_empty() {
         return None;
     }
     if s.chars().all(|c| c.is_ascii_digit()) {
-        return s.parse().ok();
+        return s.parse().ok().filter(|n| *n > 0);
     }
+    let n = lenient_from_chinese(s)?;
+    (n > 0 && to_chinese(n) == s).then_some(n)
+}
+
+fn lenient_from_chinese(s: &str) -> Option<u32> {
     let mut total = 0u32;
     let mut digit: Option<u32> = None;
     for c in s.chars() {
@@ -302,6 +309,36 @@ pub fn check_action(
     scope.covers(entity).map_err(Refusal::EntityOutOfScope)
 }
 
+/// The administrative level of the department acting on the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorLevel {
+    /// 系统管理员: maintains everything.
+    System,
+    Province,
+    City,
+    County,
+}
+
+/// Whether a department of kind `actor_kind` at `actor` level may create,
+/// change, publish or retire an item of `item_kind` set at `item_level`
+/// (`national`, `provincial`, `city`, `county`): only a department of the
+/// item's own kind, and only at or above the item's level (national and
+/// provincial items are kept by the province's department).
+pub fn may_maintain(actor: ActorLevel, actor_kind: &str, item_kind: &str, item_level: &str) -> bool {
+    if actor == ActorLevel::System {
+        return true;
+    }
+    if actor_kind != item_kind {
+        return false;
+    }
+    match item_level {
+        "national" | "provincial" => actor == ActorLevel::Province,
+        "city" => matches!(actor, ActorLevel::Province | ActorLevel::City),
+        "county" => true,
+        _ => false,
+    }
+}
+
 /// How often each key-listed entity must be inspected under each key item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -441,6 +478,10 @@ mod tests {
         }
         assert_eq!(from_chinese("87"), Some(87));
         assert_eq!(from_chinese("八十七a"), None);
+        // Malformed numerals are refused, not guessed.
+        for bad in ["八七", "十十", "零", "0", "一十二", "二百五", "百"] {
+            assert_eq!(from_chinese(bad), None, "{bad}");
+        }
     }
 
     proptest! {
@@ -549,6 +590,21 @@ mod tests {
         }
         // An empty scope covers everyone.
         assert_eq!(ObjectScope::default().covers(&facts("branch", None, &none)), Ok(()));
+    }
+
+    #[test]
+    fn items_are_kept_by_their_own_kind_at_their_level() {
+        use ActorLevel::*;
+        let m = "market_regulation";
+        let d = "drug_administration";
+        assert!(may_maintain(System, "", d, "national"));
+        assert!(may_maintain(Province, m, m, "provincial"));
+        assert!(!may_maintain(City, m, m, "provincial"));
+        assert!(!may_maintain(County, m, m, "city"));
+        assert!(may_maintain(City, m, m, "county"));
+        // A market-regulation bureau never edits a drug administration item.
+        assert!(!may_maintain(Province, m, d, "county"));
+        assert!(!may_maintain(Province, m, m, "unknown"));
     }
 
     #[test]

@@ -64,16 +64,14 @@ pub async fn authorize(
         (Ok(()), None) | (Err(Refusal::NotPublished), _) => Err(AppError::field(
             ErrorCode::CatalogItemNotPublished,
             "item_code",
-            format!("catalog item {item_code} is not published"),
+            format!("监管事项 {item_code} 未发布、已废止或不存在"),
         )),
         (Err(Refusal::DepartmentNotResponsible { responsible, .. }), _) => Err(AppError::field(
             ErrorCode::DepartmentNotResponsible,
             "item_code",
             format!(
-                "item {item_code} is the responsibility of {}, not {}",
-                DeptKind::parse(&responsible)
-                    .map(|k| k.label_zh())
-                    .unwrap_or("another department"),
+                "监管事项 {item_code} 由{}部门负责，不属于{}部门",
+                DeptKind::parse(&responsible).map(|k| k.label_zh()).unwrap_or("其他"),
                 actor_kind.label_zh()
             ),
         )),

@@ -13,8 +13,7 @@ use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 
 use super::model::{CatalogItem, CheckPoint, ItemContent, Level, Method, PenaltyRef, ResultType};
-use super::store::{self, Change};
-use crate::audit::Actor;
+use super::store::{self, Change, Editor};
 use crate::org::model::DeptKind;
 use crate::platform::db::Db;
 use crate::platform::error::{AppError, AppResult, ErrorCode};
@@ -173,7 +172,12 @@ fn checkpoint(line: &str) -> Result<CheckPoint, String> {
 
 /// Parse one row. Errors are in Chinese, for the error list a regulator
 /// reads.
-pub fn from_row(cols: &HashMap<usize, usize>, cells: &[String]) -> Result<(String, ItemContent, ItemStatus), String> {
+/// An empty 状态 cell is `None`: a new item starts as a draft, an existing
+/// one keeps its state.
+pub fn from_row(
+    cols: &HashMap<usize, usize>,
+    cells: &[String],
+) -> Result<(String, ItemContent, Option<ItemStatus>), String> {
     let get = |i: usize| cols.get(&i).and_then(|&c| cells.get(c)).map(|s| s.trim()).unwrap_or("");
     let mut errs = Vec::new();
     let code = get(0).to_string();
@@ -235,10 +239,10 @@ pub fn from_row(cols: &HashMap<usize, usize>, cells: &[String]) -> Result<(Strin
         }
     }
     let status = match get(14) {
-        "" => ItemStatus::Draft,
-        s => ItemStatus::parse(s).unwrap_or_else(|| {
+        "" => None,
+        s => ItemStatus::parse(s).or_else(|| {
             errs.push(format!("状态 {s:?} 应为 草稿、已发布 或 已废止"));
-            ItemStatus::Draft
+            None
         }),
     };
     let content = ItemContent {
@@ -297,7 +301,7 @@ pub struct CatalogImportReport {
 
 /// Import a table: every good row is applied (in one transaction, so a
 /// failure stores nothing), every bad row is listed with its line.
-pub async fn import(db: &Db, actor: &Actor, now: DateTime<Utc>, table: &Table) -> AppResult<CatalogImportReport> {
+pub async fn import(db: &Db, editor: &Editor, now: DateTime<Utc>, table: &Table) -> AppResult<CatalogImportReport> {
     let cols: HashMap<usize, usize> = table
         .header
         .iter()
@@ -341,7 +345,7 @@ pub async fn import(db: &Db, actor: &Actor, now: DateTime<Utc>, table: &Table) -
     }
     let mut tx = db.begin().await?;
     for (line, (code, content, status)) in good {
-        match store::upsert(&mut tx, actor, now, &code, &content, Some(status), false).await {
+        match store::upsert(&mut tx, editor, now, &code, &content, status, false).await {
             Ok(Change::Created) => report.created += 1,
             Ok(Change::Updated) => report.updated += 1,
             Ok(Change::NewVersion) => report.new_versions += 1,

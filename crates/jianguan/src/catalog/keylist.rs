@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::store;
+use super::store::{self, Editor};
 use crate::audit::{Actor, record};
+use crate::org::model::DeptKind;
 use crate::platform::db::Db;
 use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::registry::store as registry;
@@ -66,20 +67,30 @@ pub async fn items(db: &Db) -> Result<Vec<KeyItem>, sqlx::Error> {
 }
 
 /// Put a published item on the key list (or change its reason and period).
-pub async fn add_item(db: &Db, actor: &Actor, now: DateTime<Utc>, input: &NewKeyItem) -> AppResult<()> {
+/// The key list is province-wide: only the province's department of the
+/// item's kind (or the system administrator) keeps it.
+pub async fn add_item(db: &Db, editor: &Editor, now: DateTime<Utc>, input: &NewKeyItem) -> AppResult<()> {
+    let actor = &editor.actor;
     let period = CoveragePeriod::parse(input.period.trim())
         .ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "period", "year, half_year or quarter"))?;
     if input.reason.trim().is_empty() {
         return Err(AppError::field(ErrorCode::ValidationFailed, "reason", "required"));
     }
     let item = store::get(db, input.item_code.trim()).await?;
-    if item.as_ref().is_none_or(|i| i.status != ItemStatus::Published) {
+    let Some(item) = item.filter(|i| i.status == ItemStatus::Published) else {
         return Err(AppError::field(
             ErrorCode::CatalogItemNotPublished,
             "item_code",
-            "only a published item can be put under key supervision",
+            "只有已发布的监管事项才能列入重点监管",
         ));
+    };
+    if !editor.may_keep(item.content.department_kind, "provincial") {
+        return Err(AppError::new(ErrorCode::Forbidden, "重点监管清单由省级对口部门维护"));
     }
+    let previous = items(db)
+        .await?
+        .into_iter()
+        .find(|k| k.item_code == input.item_code.trim());
     let same = items(db)
         .await?
         .into_iter()
@@ -100,7 +111,8 @@ pub async fn add_item(db: &Db, actor: &Actor, now: DateTime<Utc>, input: &NewKey
         actor,
         "keylist.item_added",
         ("catalog_item", input.item_code.trim()),
-        &json!({"reason": input.reason.trim(), "period": period.as_str()}),
+        &json!({"reason": input.reason.trim(), "period": period.as_str(),
+                "previous": previous.map(|p| json!({"reason": p.reason, "period": p.period.as_str()}))}),
     )
     .await?;
     tx.commit().await?;
@@ -109,9 +121,12 @@ pub async fn add_item(db: &Db, actor: &Actor, now: DateTime<Utc>, input: &NewKey
 
 /// List an entity under a key item. The item's object scope must cover it:
 /// the list cannot demand an inspection the catalog would refuse.
+/// `actor_kind` is the acting department's kind (`None` for the system
+/// administrator, who acts for the item's own department).
 pub async fn add_entity(
     db: &Db,
     actor: &Actor,
+    actor_kind: Option<DeptKind>,
     now: DateTime<Utc>,
     scope: &DataScope,
     input: &NewKeyEntity,
@@ -134,7 +149,8 @@ pub async fn add_entity(
     let item = store::get(db, code)
         .await?
         .ok_or_else(|| AppError::not_found("catalog item"))?;
-    super::guard::authorize(db, item.content.department_kind, code, &entity, now.date_naive()).await?;
+    let kind = actor_kind.unwrap_or(item.content.department_kind);
+    super::guard::authorize(db, kind, code, &entity, crate::audit::store::china_day(now)).await?;
     let mut tx = db.begin().await?;
     let by = actor.as_string();
     on_tx!(tx, c => sqlx::query(

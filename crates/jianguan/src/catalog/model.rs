@@ -244,33 +244,29 @@ impl ItemContent {
     pub fn validate(&self) -> Result<(), AppError> {
         let mut errors = Vec::new();
         if self.name.trim().is_empty() || self.name.chars().count() > 200 {
-            err(&mut errors, "name", "required, at most 200 characters");
+            err(&mut errors, "name", "必填，不超过200字");
         }
         if self.legal_basis.is_empty() {
-            err(
-                &mut errors,
-                "legal_basis",
-                "at least one legal basis (《法》第…条) is required",
-            );
+            err(&mut errors, "legal_basis", "至少填写一条实施依据（《法律名称》第…条）");
         }
         if self.methods.is_empty() {
-            err(&mut errors, "methods", "at least one supervision method is required");
+            err(&mut errors, "methods", "至少选择一种监管方式");
         }
         for t in &self.scope.entity_types {
             if EntityType::parse(t).is_none() {
-                err(&mut errors, "entity_types", format!("unknown entity type {t:?}"));
+                err(&mut errors, "entity_types", format!("无法识别的主体类型 {t:?}"));
             }
         }
         for c in &self.scope.industries {
             if !INDUSTRIES.contains(c) {
-                err(&mut errors, "industries", format!("{c} is not a GB/T 4754-2017 code"));
+                err(&mut errors, "industries", format!("{c} 不是 GB/T 4754-2017 行业代码"));
             }
         }
         if self.ratio_bp.is_some_and(|bp| bp > 10_000) {
-            err(&mut errors, "ratio", "at most 100%");
+            err(&mut errors, "ratio", "不能超过100%");
         }
         if self.checklist.is_empty() {
-            err(&mut errors, "checklist", "at least one checklist point is required");
+            err(&mut errors, "checklist", "至少填写一条检查要点");
         }
         let bad_text = |s: &str| s.trim().is_empty() || s.contains(['|', '\n', '\r']);
         for (i, p) in self.checklist.iter().enumerate() {
@@ -278,31 +274,23 @@ impl ItemContent {
                 err(
                     &mut errors,
                     "checklist",
-                    format!("point {}: text is empty or contains | or a line break", i + 1),
+                    format!("第{}条：内容为空或含有“|”、换行", i + 1),
                 );
             }
             if let ResultType::Number { unit, min, max } = &p.result {
                 if unit.contains(['|', '\n']) {
-                    err(&mut errors, "checklist", format!("point {}: bad unit", i + 1));
+                    err(&mut errors, "checklist", format!("第{}条：单位有误", i + 1));
                 }
                 if let (Some(a), Some(b)) = (min, max)
                     && a > b
                 {
-                    err(
-                        &mut errors,
-                        "checklist",
-                        format!("point {}: lower limit above upper limit", i + 1),
-                    );
+                    err(&mut errors, "checklist", format!("第{}条：下限大于上限", i + 1));
                 }
             }
         }
         for p in &self.penalties {
             if bad_text(&p.name) {
-                err(
-                    &mut errors,
-                    "penalties",
-                    "a penalty name is empty or contains | or a line break",
-                );
+                err(&mut errors, "penalties", "处罚事项名称为空或含有“|”、换行");
             }
         }
         if errors.is_empty() {

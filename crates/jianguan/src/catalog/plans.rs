@@ -142,50 +142,98 @@ pub fn lines_text(lines: &[PlanLine]) -> String {
         .join("\n")
 }
 
+/// Periods a plan line may name.
+fn valid_period(p: &str) -> bool {
+    matches!(p, "全年" | "上半年" | "下半年" | "Q1" | "Q2" | "Q3" | "Q4")
+        || p.strip_suffix('月')
+            .and_then(|m| m.parse::<u32>().ok())
+            .is_some_and(|m| (1..=12).contains(&m))
+}
+
 async fn validate_lines(db: &Db, lines: &[PlanLine], dept: &Department) -> AppResult<()> {
+    let bad = |field: &str, m: String| AppError::field(ErrorCode::ValidationFailed, field, m);
     if lines.is_empty() {
-        return Err(AppError::field(
-            ErrorCode::ValidationFailed,
-            "lines",
-            "a plan needs at least one line",
-        ));
+        return Err(bad("lines", "计划至少需要一个事项".into()));
     }
+    let mut seen = std::collections::HashSet::new();
     for l in lines {
         let item = store::get(db, &l.item_code).await?;
-        match item {
-            Some(i) if i.status == ItemStatus::Published => {
-                if i.content.department_kind != dept.kind {
-                    return Err(AppError::field(
-                        ErrorCode::DepartmentNotResponsible,
-                        "item_code",
-                        format!("{} is not an item of this department's kind", l.item_code),
-                    ));
-                }
-            }
+        let item = match item {
+            Some(i) if i.status == ItemStatus::Published => i,
             _ => {
                 return Err(AppError::field(
                     ErrorCode::CatalogItemNotPublished,
                     "item_code",
-                    format!("{} is not a published catalog item", l.item_code),
+                    format!("{} 不是已发布的监管事项", l.item_code),
+                ));
+            }
+        };
+        if item.content.department_kind != dept.kind {
+            return Err(AppError::field(
+                ErrorCode::DepartmentNotResponsible,
+                "item_code",
+                format!("{} 不属于本部门职责", l.item_code),
+            ));
+        }
+        if !seen.insert((l.item_code.clone(), l.method.clone())) {
+            return Err(bad("lines", format!("{} 以同一方式重复列入", l.item_code)));
+        }
+        match Method::parse(&l.method) {
+            Some(m) if item.content.methods.contains(&m) => {}
+            _ => {
+                return Err(bad(
+                    "method",
+                    format!("{} 的监管方式不包括 {:?}", l.item_code, l.method),
                 ));
             }
         }
-        if Method::parse(&l.method).is_none() {
-            return Err(AppError::field(
-                ErrorCode::ValidationFailed,
-                "method",
-                format!("unknown method {:?}", l.method),
+        match (l.ratio_bp, l.planned_count) {
+            (None, None) => return Err(bad("ratio", format!("{} 须填写抽查比例或计划户数", l.item_code))),
+            (Some(b), _) if b == 0 || b > 10_000 => return Err(bad("ratio", "比例应在 0.01% 至 100% 之间".into())),
+            (_, Some(n)) if n <= 0 => return Err(bad("ratio", "计划户数应大于 0".into())),
+            _ => {}
+        }
+        if let Some(p) = l.periods.iter().find(|p| !valid_period(p)) {
+            return Err(bad(
+                "lines",
+                format!("期间 {p:?} 应为 全年、上半年、下半年、Q1–Q4 或 1月–12月"),
             ));
         }
-        if l.ratio_bp.is_some_and(|b| b > 10_000) || l.planned_count.is_some_and(|n| n < 0) {
-            return Err(AppError::field(
-                ErrorCode::ValidationFailed,
-                "ratio",
-                "0–100% or a number ≥ 0",
-            ));
+        for p in &l.partners {
+            if crate::org::store::department_by_code(db, p).await?.is_none() {
+                return Err(bad("lines", format!("联合部门 {p} 不存在")));
+            }
         }
     }
     Ok(())
+}
+
+/// Who may approve (`approved`: a leader of the plan's kind of department
+/// whose region covers the plan's) or publish (`published`: the plan's own
+/// department's administrator) a plan; the system administrator may both.
+pub async fn may_advance(db: &Db, user: &crate::platform::auth::CurrentUser, plan: &Plan, to: &str) -> AppResult<()> {
+    use jianguan_rules::Role;
+    if user.role() == Role::SysAdmin {
+        return Ok(());
+    }
+    let Some(own) = &user.department else {
+        return Err(AppError::forbidden());
+    };
+    let plan_dept = crate::org::store::department_by_code(db, &plan.department_code).await?;
+    let ok = match to {
+        "approved" => {
+            user.role() == Role::Leader
+                && plan_dept.is_some_and(|d| d.kind == own.kind)
+                && jianguan_rules::DivisionCode::parse(&plan.division_code).is_ok_and(|d| user.scope().covers(&d))
+        }
+        "published" => user.role() == Role::DeptAdmin && own.code == plan.department_code,
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::new(ErrorCode::Forbidden, "无权对该计划执行此操作"))
+    }
 }
 
 /// Draft a plan for `dept` (one per department and year).
@@ -391,7 +439,8 @@ fn scope_sql(scope: &jianguan_rules::catalog::ObjectScope, first: usize) -> (Str
             .map(|t| bind(t.clone(), &mut binds))
             .collect();
         conds.push(format!(
-            "exists (select 1 from licences l where l.uscc = e.uscc and l.licence_type in ({}))",
+            "exists (select 1 from licences l where l.uscc = e.uscc and l.licence_type in ({})
+                and (l.valid_until is null or l.valid_until >= current_date))",
             ps.join(",")
         ));
     }
@@ -446,10 +495,34 @@ pub async fn progress(db: &Db, plan: &Plan) -> Result<Vec<LineProgress>, sqlx::E
         } else {
             0
         };
-        let done: i64 = on_db!(db, pool => sqlx::query_scalar(
+        // Inspections by departments of the plan's kind in its region
+        // (a city's plan counts its districts' work), from the sources the
+        // line's method means.
+        let sources: &[&str] = match l.method.as_str() {
+            "random" => &["random", "joint"],
+            "key" => &["key"],
+            "complaint" => &["complaint"],
+            _ => &["adhoc", "random", "key", "complaint", "joint"],
+        };
+        let marks = (0..sources.len())
+            .map(|k| format!("${}", k + 6))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
             "select count(distinct i.uscc) from inspections i join inspection_items ii on ii.inspection_id = i.id
-             where ii.item_code = $1 and i.department_id = $2 and i.inspected_on >= $3 and i.inspected_on <= $4")
-            .bind(&l.item_code).bind(plan.department_id).bind(start).bind(end).fetch_one(pool).await?);
+             join departments d on d.id = i.department_id
+             where ii.item_code = $1 and d.kind = $2 and d.division_code like $3 and i.inspected_on >= $4
+               and i.inspected_on <= $5 and i.source in ({marks})"
+        );
+        let kind: String = on_db!(db, pool => sqlx::query_scalar("select kind from departments where id = $1")
+            .bind(plan.department_id).fetch_one(pool).await?);
+        let done: i64 = on_db!(db, pool => {
+            let mut q = sqlx::query_scalar(&sql).bind(&l.item_code).bind(&kind).bind(&like).bind(start).bind(end);
+            for src in sources {
+                q = q.bind(*src);
+            }
+            q.fetch_one(pool).await?
+        });
         out.push(LineProgress {
             item_code: l.item_code.clone(),
             item_name: name,

@@ -16,7 +16,7 @@ use super::io::{self, CatalogImportReport};
 use super::keylist::{self, Coverage, KeyItem, NewKeyEntity, NewKeyItem};
 use super::model::{CatalogItem, ItemContent, ItemInput};
 use super::plans::{self, LineProgress, NewPlan, Plan};
-use super::store::{self, CatalogFilter, ItemVersion};
+use super::store::{self, CatalogFilter, Editor, ItemVersion};
 use super::tolerance::{self, Entry, NewEntry};
 use super::views;
 use crate::platform::auth::access::roles::{ADMINS, REGULATORS};
@@ -180,7 +180,7 @@ pub async fn create(
     let mut tx = state.db.begin().await?;
     store::upsert(
         &mut tx,
-        &user.actor(),
+        &Editor::of(&user),
         state.clock.now(),
         input.code.trim(),
         &input.content,
@@ -220,7 +220,16 @@ pub async fn update(
         return Err(AppError::not_found("catalog item"));
     }
     let mut tx = state.db.begin().await?;
-    store::upsert(&mut tx, &user.actor(), state.clock.now(), &code, &content, None, false).await?;
+    store::upsert(
+        &mut tx,
+        &Editor::of(&user),
+        state.clock.now(),
+        &code,
+        &content,
+        None,
+        false,
+    )
+    .await?;
     tx.commit().await?;
     one(State(state), Path(code)).await
 }
@@ -235,7 +244,7 @@ pub async fn publish(
 ) -> AppResult<Json<ItemOne>> {
     let item = store::set_status(
         &state.db,
-        &user.actor(),
+        &Editor::of(&user),
         state.clock.now(),
         &code,
         ItemStatus::Published,
@@ -252,7 +261,14 @@ pub async fn retire(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> AppResult<Json<ItemOne>> {
-    let item = store::set_status(&state.db, &user.actor(), state.clock.now(), &code, ItemStatus::Retired).await?;
+    let item = store::set_status(
+        &state.db,
+        &Editor::of(&user),
+        state.clock.now(),
+        &code,
+        ItemStatus::Retired,
+    )
+    .await?;
     Ok(Json(ItemOne { item }))
 }
 
@@ -321,7 +337,7 @@ pub async fn import(
     let table = read_bytes(&bytes, &extension(std::path::Path::new(&name)))
         .map_err(|e| AppError::new(ErrorCode::UnsupportedFile, format!("{name}: {e:#}")))?;
     Ok(Json(
-        io::import(&state.db, &user.actor(), state.clock.now(), &table).await?,
+        io::import(&state.db, &Editor::of(&user), state.clock.now(), &table).await?,
     ))
 }
 
@@ -346,7 +362,8 @@ pub async fn key_coverage(
     user: CurrentUser,
     Query(q): Query<OnQuery>,
 ) -> AppResult<Json<KeyCoverage>> {
-    let on = q.on.unwrap_or_else(|| state.clock.now().date_naive());
+    let on =
+        q.on.unwrap_or_else(|| crate::audit::store::china_day(state.clock.now()));
     Ok(Json(KeyCoverage {
         items: keylist::items(&state.db).await?,
         coverage: keylist::coverage(&state.db, on, &user.scope()).await?,
@@ -361,7 +378,7 @@ pub async fn key_add_item(
     user: CurrentUser,
     ApiJson(input): ApiJson<NewKeyItem>,
 ) -> AppResult<StatusCode> {
-    keylist::add_item(&state.db, &user.actor(), state.clock.now(), &input).await?;
+    keylist::add_item(&state.db, &Editor::of(&user), state.clock.now(), &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -373,7 +390,15 @@ pub async fn key_add_entity(
     user: CurrentUser,
     ApiJson(input): ApiJson<NewKeyEntity>,
 ) -> AppResult<StatusCode> {
-    keylist::add_entity(&state.db, &user.actor(), state.clock.now(), &user.scope(), &input).await?;
+    keylist::add_entity(
+        &state.db,
+        &user.actor(),
+        user.department.as_ref().map(|d| d.kind),
+        state.clock.now(),
+        &user.scope(),
+        &input,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -461,6 +486,10 @@ pub async fn plan_approve(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
+    let plan = plans::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("plan"))?;
+    plans::may_advance(&state.db, &user, &plan, "approved").await?;
     plans::advance(&state.db, &user.actor(), state.clock.now(), id, "approved").await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -473,6 +502,10 @@ pub async fn plan_publish(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
+    let plan = plans::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("plan"))?;
+    plans::may_advance(&state.db, &user, &plan, "published").await?;
     plans::advance(&state.db, &user.actor(), state.clock.now(), id, "published").await?;
     Ok(StatusCode::NO_CONTENT)
 }

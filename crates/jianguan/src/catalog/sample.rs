@@ -29,7 +29,9 @@ fn err(e: crate::platform::error::AppError) -> anyhow::Error {
 /// once.
 pub async fn load(db: &Db, now: DateTime<Utc>) -> anyhow::Result<CatalogImportReport> {
     let table = read_bytes(CATALOG_CSV.as_bytes(), "csv")?;
-    let report = io::import(db, &Actor::Cli, now, &table).await.map_err(err)?;
+    let report = io::import(db, &super::store::Editor::system(Actor::Cli), now, &table)
+        .await
+        .map_err(err)?;
     if !report.errors.is_empty() {
         anyhow::bail!("the shipped catalog has bad rows: {:?}", report.errors);
     }
@@ -41,7 +43,9 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> anyhow::Result<CatalogImportRe
             reason: at(1),
             period: at(2),
         };
-        keylist::add_item(db, &Actor::Cli, now, &input).await.map_err(err)?;
+        keylist::add_item(db, &super::store::Editor::system(Actor::Cli), now, &input)
+            .await
+            .map_err(err)?;
     }
     let tol = read_bytes(TOLERANCE_CSV.as_bytes(), "csv")?;
     for kind in [DeptKind::MarketRegulation, DeptKind::DrugAdministration] {

@@ -7,7 +7,7 @@
 //! version 2 still shows version 2's text after version 3 is in force.
 
 use chrono::{DateTime, Utc};
-use jianguan_rules::catalog::ItemStatus;
+use jianguan_rules::catalog::{ActorLevel, ItemStatus, may_maintain};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -18,6 +18,92 @@ use crate::on_tx;
 use crate::platform::db::{Db, Tx};
 use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::{on_db, org::model::DeptKind};
+
+/// Who is changing the catalog, and what they may change: a department
+/// keeps items of its own kind at or below its level
+/// (`jianguan_rules::catalog::may_maintain`).
+#[derive(Debug, Clone)]
+pub struct Editor {
+    pub actor: Actor,
+    level: ActorLevel,
+    kind: String,
+}
+
+impl Editor {
+    /// The command line and the demo loader: the installation's operator.
+    pub fn system(actor: Actor) -> Self {
+        Editor {
+            actor,
+            level: ActorLevel::System,
+            kind: String::new(),
+        }
+    }
+
+    pub fn of(user: &crate::platform::auth::CurrentUser) -> Self {
+        use jianguan_rules::DivisionLevel;
+        let (level, kind) = match (&user.department, user.role()) {
+            (_, jianguan_rules::Role::SysAdmin) => (ActorLevel::System, String::new()),
+            (Some(d), _) => (
+                match d.division().map(|c| c.level()) {
+                    Some(DivisionLevel::Province) => ActorLevel::Province,
+                    Some(DivisionLevel::City) => ActorLevel::City,
+                    _ => ActorLevel::County,
+                },
+                d.kind.as_str().to_string(),
+            ),
+            (None, _) => (ActorLevel::County, String::new()),
+        };
+        Editor {
+            actor: user.actor(),
+            level,
+            kind,
+        }
+    }
+
+    /// Whether this editor keeps items of `kind` at `level` (e.g. the
+    /// province-wide key list is kept at the provincial level).
+    pub fn may_keep(&self, kind: DeptKind, level: &str) -> bool {
+        may_maintain(self.level, &self.kind, kind.as_str(), level)
+    }
+
+    /// The acting department's kind, or none for the system administrator.
+    pub fn kind(&self) -> Option<DeptKind> {
+        DeptKind::parse(&self.kind)
+    }
+
+    /// Refuse, in Chinese, an item this editor may not keep.
+    pub fn check(&self, content: &ItemContent) -> AppResult<()> {
+        if may_maintain(
+            self.level,
+            &self.kind,
+            content.department_kind.as_str(),
+            content.level.as_str(),
+        ) {
+            Ok(())
+        } else {
+            Err(AppError::field(
+                ErrorCode::Forbidden,
+                "item_code",
+                format!(
+                    "本部门无权维护{}的{}事项",
+                    content.department_kind.label_zh(),
+                    content.level.label_zh()
+                ),
+            ))
+        }
+    }
+}
+
+/// The status changes an item may go through.
+pub fn transition_allowed(from: ItemStatus, to: ItemStatus) -> bool {
+    from == to
+        || matches!(
+            (from, to),
+            (ItemStatus::Draft, ItemStatus::Published)
+                | (ItemStatus::Published, ItemStatus::Retired)
+                | (ItemStatus::Retired, ItemStatus::Published)
+        )
+}
 
 #[derive(sqlx::FromRow)]
 struct ItemRow {
@@ -48,9 +134,26 @@ pub async fn get(db: &Db, code: &str) -> Result<Option<CatalogItem>, sqlx::Error
 }
 
 async fn get_in(tx: &mut Tx, code: &str) -> Result<Option<(CatalogItem, bool)>, sqlx::Error> {
-    let sql = format!("select {COLUMNS}, ever_published from catalog_items where code = $1");
-    let row: Option<(String, i64, String, String, DateTime<Utc>, bool)> =
-        on_tx!(tx, c => sqlx::query_as(&sql).bind(code).fetch_optional(&mut *c).await?);
+    // Lock the row on PostgreSQL so that two simultaneous edits cannot both
+    // write version n+1 (SQLite writers are serialised already).
+    let row: Option<(String, i64, String, String, DateTime<Utc>, bool)> = match tx.inner_mut() {
+        crate::platform::db::TxInner::Postgres(t) => {
+            sqlx::query_as(&format!(
+                "select {COLUMNS}, ever_published from catalog_items where code = $1 for update"
+            ))
+            .bind(code)
+            .fetch_optional(&mut **t)
+            .await?
+        }
+        crate::platform::db::TxInner::Sqlite(t) => {
+            sqlx::query_as(&format!(
+                "select {COLUMNS}, ever_published from catalog_items where code = $1"
+            ))
+            .bind(code)
+            .fetch_optional(&mut **t)
+            .await?
+        }
+    };
     row.map(|(code, version, status, content, updated_at, ever)| {
         decode(ItemRow {
             code,
@@ -147,19 +250,28 @@ pub enum Change {
     Unchanged,
 }
 
-async fn insert_version(
+/// Write a version. A published version is frozen: a new one is a plain
+/// insert (a second writer of the same number fails); only a version never
+/// published is rewritten in place.
+async fn write_version(
     tx: &mut Tx,
     code: &str,
     version: i64,
     content: &str,
     now: DateTime<Utc>,
     actor: &Actor,
+    in_place: bool,
 ) -> Result<(), sqlx::Error> {
     let by = actor.as_string();
-    on_tx!(tx, c => sqlx::query(
-        "insert into catalog_item_versions (code, version, content, created_at, created_by) values ($1, $2, $3, $4, $5)
-         on conflict (code, version) do update set content = excluded.content, created_at = excluded.created_at, created_by = excluded.created_by")
-        .bind(code).bind(version).bind(content).bind(now).bind(&by).execute(&mut *c).await?.rows_affected());
+    if in_place {
+        on_tx!(tx, c => sqlx::query(
+            "update catalog_item_versions set content = $3, created_at = $4, created_by = $5 where code = $1 and version = $2")
+            .bind(code).bind(version).bind(content).bind(now).bind(&by).execute(&mut *c).await?.rows_affected());
+    } else {
+        on_tx!(tx, c => sqlx::query(
+            "insert into catalog_item_versions (code, version, content, created_at, created_by) values ($1, $2, $3, $4, $5)")
+            .bind(code).bind(version).bind(content).bind(now).bind(&by).execute(&mut *c).await?.rows_affected());
+    }
     Ok(())
 }
 
@@ -168,7 +280,7 @@ async fn insert_version(
 /// entry when anything changed.
 pub async fn upsert(
     tx: &mut Tx,
-    actor: &Actor,
+    editor: &Editor,
     now: DateTime<Utc>,
     code: &str,
     content: &ItemContent,
@@ -179,17 +291,32 @@ pub async fn upsert(
         return Err(AppError::field(
             ErrorCode::ValidationFailed,
             "item_code",
-            "letters, digits and hyphens, at most 40",
+            "只能由字母、数字和连字符组成，不超过40位",
         ));
     }
     content.validate()?;
+    editor.check(content)?;
+    let actor = &editor.actor;
     let text = serde_json::to_string(content).map_err(AppError::internal)?;
     let existing = get_in(tx, code).await?;
+    if let Some((old, _)) = &existing {
+        // Nobody takes over another department's item by changing its kind.
+        editor.check(&old.content)?;
+        if let Some(to) = status
+            && !transition_allowed(old.status, to)
+        {
+            return Err(AppError::field(
+                ErrorCode::Conflict,
+                "status",
+                format!("事项状态不能由“{}”改为“{}”", old.status.label_zh(), to.label_zh()),
+            ));
+        }
+    }
     let (change, version, new_status) = match existing {
         Some(_) if create_only => {
             return Err(AppError::new(
                 ErrorCode::CatalogItemExists,
-                format!("item {code} already exists"),
+                format!("事项编码 {code} 已存在"),
             ));
         }
         None => {
@@ -201,7 +328,7 @@ pub async fn upsert(
                 .bind(code).bind(st.as_str()).bind(&content.name).bind(content.level.as_str())
                 .bind(content.department_kind.as_str()).bind(&text).bind(ever).bind(now)
                 .execute(&mut *c).await?.rows_affected());
-            insert_version(tx, code, 1, &text, now, actor).await?;
+            write_version(tx, code, 1, &text, now, actor, false).await?;
             (Change::Created, 1, st)
         }
         Some((old, ever)) => {
@@ -223,7 +350,7 @@ pub async fn upsert(
                 .bind(content.department_kind.as_str()).bind(&text).bind(ever).bind(now)
                 .execute(&mut *c).await?.rows_affected());
             if !same {
-                insert_version(tx, code, version, &text, now, actor).await?;
+                write_version(tx, code, version, &text, now, actor, change == Change::Updated).await?;
             }
             (change, version, st)
         }
@@ -244,7 +371,7 @@ pub async fn upsert(
 /// published (re-instated). Anything else is a conflict.
 pub async fn set_status(
     db: &Db,
-    actor: &Actor,
+    editor: &Editor,
     now: DateTime<Utc>,
     code: &str,
     to: ItemStatus,
@@ -253,23 +380,13 @@ pub async fn set_status(
     let (item, _) = get_in(&mut tx, code)
         .await?
         .ok_or_else(|| AppError::not_found("catalog item"))?;
-    let allowed = matches!(
-        (item.status, to),
-        (ItemStatus::Draft, ItemStatus::Published)
-            | (ItemStatus::Published, ItemStatus::Retired)
-            | (ItemStatus::Retired, ItemStatus::Published)
-    );
-    if !allowed {
+    if item.status == to || !transition_allowed(item.status, to) {
         return Err(AppError::new(
             ErrorCode::Conflict,
-            format!(
-                "item {code} is {} and cannot become {}",
-                item.status.as_str(),
-                to.as_str()
-            ),
+            format!("事项状态不能由“{}”改为“{}”", item.status.label_zh(), to.label_zh()),
         ));
     }
-    upsert(&mut tx, actor, now, code, &item.content, Some(to), false).await?;
+    upsert(&mut tx, editor, now, code, &item.content, Some(to), false).await?;
     tx.commit().await?;
     get(db, code).await?.ok_or_else(|| AppError::not_found("catalog item"))
 }

@@ -71,18 +71,19 @@ pub struct NewEntry {
 
 /// Add an entry to department `department_id`'s list.
 pub async fn add(db: &Db, actor: &Actor, now: DateTime<Utc>, department_id: i64, e: &NewEntry) -> AppResult<i64> {
-    let kind = kind_parse(e.list_kind.trim())
-        .ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "list_kind", "first_offence or reduced"))?;
+    let kind = kind_parse(e.list_kind.trim()).ok_or_else(|| {
+        AppError::field(
+            ErrorCode::ValidationFailed,
+            "list_kind",
+            "应为 first_offence（首违不罚）或 reduced（从轻减轻）",
+        )
+    })?;
     let mut bases = Vec::new();
     for l in e.legal_basis.lines().map(str::trim).filter(|l| !l.is_empty()) {
         bases.push(LegalBasis::parse(l).map_err(|m| AppError::field(ErrorCode::ValidationFailed, "legal_basis", m))?);
     }
     if bases.is_empty() {
-        return Err(AppError::field(
-            ErrorCode::ValidationFailed,
-            "legal_basis",
-            "at least one",
-        ));
+        return Err(AppError::field(ErrorCode::ValidationFailed, "legal_basis", "至少一条"));
     }
     for (f, v) in [
         ("behaviour", &e.behaviour),
@@ -90,15 +91,28 @@ pub async fn add(db: &Db, actor: &Actor, now: DateTime<Utc>, department_id: i64,
         ("treatment", &e.treatment),
     ] {
         if v.trim().is_empty() {
-            return Err(AppError::field(ErrorCode::ValidationFailed, f, "required"));
+            return Err(AppError::field(ErrorCode::ValidationFailed, f, "必填"));
         }
     }
-    if store::get(db, e.item_code.trim()).await?.is_none() {
-        return Err(AppError::field(
-            ErrorCode::NotFound,
-            "item_code",
-            "no such catalog item",
-        ));
+    let dept_kind: Option<String> = on_db!(db, pool => sqlx::query_scalar("select kind from departments where id = $1")
+        .bind(department_id).fetch_optional(pool).await?);
+    match store::get(db, e.item_code.trim()).await? {
+        Some(i) if i.status == jianguan_rules::catalog::ItemStatus::Published => {
+            if dept_kind.as_deref() != Some(i.content.department_kind.as_str()) {
+                return Err(AppError::field(
+                    ErrorCode::DepartmentNotResponsible,
+                    "item_code",
+                    "该监管事项不属于本部门",
+                ));
+            }
+        }
+        _ => {
+            return Err(AppError::field(
+                ErrorCode::CatalogItemNotPublished,
+                "item_code",
+                "包容审慎清单只能对应已发布的监管事项",
+            ));
+        }
     }
     let basis_json = serde_json::to_string(&bases).map_err(AppError::internal)?;
     let mut tx = db.begin().await?;

@@ -14,8 +14,7 @@ use super::io::{self, CatalogImportReport, HEADER};
 use super::keylist::{self, Coverage, KeyItem, NewKeyEntity};
 use super::model::{CatalogItem, ItemContent, Level, Method};
 use super::plans::{self, LineProgress, NewPlan, Plan};
-use super::routes::APPROVERS;
-use super::store::{self, CatalogFilter, ItemVersion};
+use super::store::{self, CatalogFilter, Editor, ItemVersion};
 use super::tolerance::{self, Entry};
 use crate::org::model::DeptKind;
 use crate::platform::auth::CurrentUser;
@@ -301,7 +300,7 @@ impl ItemForm {
         let cols: HashMap<usize, usize> = (0..HEADER.len()).map(|i| (i, i)).collect();
         io::from_row(&cols, &self.cells())
             .map(|(_, c, _)| c)
-            .map_err(|m| AppError::new(ErrorCode::ValidationFailed, m))
+            .map_err(|m| AppError::field(ErrorCode::ValidationFailed, "item", m))
     }
 }
 
@@ -355,7 +354,7 @@ pub async fn create_submit(
         let mut tx = state.db.begin().await?;
         store::upsert(
             &mut tx,
-            &user.actor(),
+            &Editor::of(&user),
             state.clock.now(),
             form.code.trim(),
             &content,
@@ -397,7 +396,16 @@ pub async fn edit_submit(
     let result = async {
         let content = form.content()?;
         let mut tx = state.db.begin().await?;
-        store::upsert(&mut tx, &user.actor(), state.clock.now(), &code, &content, None, false).await?;
+        store::upsert(
+            &mut tx,
+            &Editor::of(&user),
+            state.clock.now(),
+            &code,
+            &content,
+            None,
+            false,
+        )
+        .await?;
         tx.commit().await?;
         Ok::<_, AppError>(())
     }
@@ -421,7 +429,7 @@ pub async fn status_submit(
 ) -> AppResult<Response> {
     let to =
         ItemStatus::parse(&f.to).ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "status", "unknown"))?;
-    store::set_status(&state.db, &user.actor(), state.clock.now(), &code, to).await?;
+    store::set_status(&state.db, &Editor::of(&user), state.clock.now(), &code, to).await?;
     Ok(Redirect::to(&format!("/catalog/{code}")).into_response())
 }
 
@@ -450,7 +458,7 @@ pub async fn import_submit(
         let (name, bytes) = upload_file(&mut multipart).await?;
         let table = read_bytes(&bytes, &extension(std::path::Path::new(&name)))
             .map_err(|e| AppError::new(ErrorCode::UnsupportedFile, format!("{name}: {e:#}")))?;
-        io::import(&state.db, &user.actor(), state.clock.now(), &table).await
+        io::import(&state.db, &Editor::of(&user), state.clock.now(), &table).await
     }
     .await;
     let page = ImportPage {
@@ -495,7 +503,12 @@ async fn key_page_for(
     error: Option<String>,
     notice: Option<String>,
 ) -> AppResult<KeyPage> {
-    let coverage = keylist::coverage(&state.db, state.clock.now().date_naive(), &user.scope()).await?;
+    let coverage = keylist::coverage(
+        &state.db,
+        crate::audit::store::china_day(state.clock.now()),
+        &user.scope(),
+    )
+    .await?;
     let chart = chart(
         coverage.iter().map(|c| c.item_name.clone()).collect(),
         vec![
@@ -524,7 +537,16 @@ pub async fn key_entity_submit(
     user: CurrentUser,
     PageForm(f): PageForm<NewKeyEntity>,
 ) -> AppResult<Response> {
-    match keylist::add_entity(&state.db, &user.actor(), state.clock.now(), &user.scope(), &f).await {
+    match keylist::add_entity(
+        &state.db,
+        &user.actor(),
+        user.department.as_ref().map(|d| d.kind),
+        state.clock.now(),
+        &user.scope(),
+        &f,
+    )
+    .await
+    {
         Ok(()) => Ok(render(
             &key_page_for(
                 &state,
@@ -591,7 +613,9 @@ async fn plans_page_for(
     f: PlanForm,
     error: Option<String>,
 ) -> AppResult<PlansPage> {
-    let year = state.clock.now().date_naive().format("%Y").to_string();
+    let year = crate::audit::store::china_day(state.clock.now())
+        .format("%Y")
+        .to_string();
     Ok(PlansPage {
         layout: layout(Some(user), "年度监管计划", "/plans"),
         plans: plans::list(&state.db, &user.scope().like_pattern(), false).await?,
@@ -696,11 +720,15 @@ async fn plan_view(state: &AppState, user: Option<&CurrentUser>, id: i64, public
         ],
         "户",
     );
-    let role = user.map(|u| u.role());
+    let (mut can_approve, mut can_publish) = (false, false);
+    if let Some(u) = user.filter(|_| !public) {
+        can_approve = plan.status == "draft" && plans::may_advance(&state.db, u, &plan, "approved").await.is_ok();
+        can_publish = plan.status == "approved" && plans::may_advance(&state.db, u, &plan, "published").await.is_ok();
+    }
     Ok(render(&PlanPage {
         layout: layout(user, &plan.title, if public { "/portal/plans" } else { "/plans" }),
-        can_approve: !public && plan.status == "draft" && role.is_some_and(|r| APPROVERS.contains(&r)),
-        can_publish: !public && plan.status == "approved" && is_admin(user),
+        can_approve,
+        can_publish,
         lines_text: plans::lines_text(&plan.lines),
         plan,
         progress,
@@ -732,14 +760,10 @@ pub async fn plan_status_submit(
     Path(id): Path<i64>,
     PageForm(f): PageForm<PlanStatusForm>,
 ) -> AppResult<Response> {
-    let allowed = match f.to.as_str() {
-        "approved" => APPROVERS.contains(&user.role()),
-        "published" => is_admin(Some(&user)),
-        _ => false,
-    };
-    if !allowed {
-        return Err(AppError::forbidden());
-    }
+    let plan = plans::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("plan"))?;
+    plans::may_advance(&state.db, &user, &plan, &f.to).await?;
     plans::advance(&state.db, &user.actor(), state.clock.now(), id, &f.to).await?;
     Ok(Redirect::to(&format!("/plans/{id}")).into_response())
 }

@@ -49,7 +49,13 @@ async fn run_catalog(a: CatalogImportArgs) -> anyhow::Result<ExitCode> {
     let db = server::open_db(&config).await?;
     let file = a.file.clone();
     let table = tokio::task::spawn_blocking(move || read_file(&file)).await??;
-    let report = crate::catalog::io::import(&db, &Actor::Cli, Clock::System.now(), &table).await;
+    let report = crate::catalog::io::import(
+        &db,
+        &crate::catalog::store::Editor::system(Actor::Cli),
+        Clock::System.now(),
+        &table,
+    )
+    .await;
     db.close().await;
     let report = report.map_err(|e| anyhow::anyhow!("{}: {}", e.code.as_str(), e.detail))?;
     println!(

@@ -68,13 +68,20 @@ async fn grant_licences(db: &Db, clock: &Clock) -> anyhow::Result<()> {
 /// Load everything above; returns the number of catalog items loaded.
 pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<usize> {
     let now = clock.now();
+    // The shipped catalog is loaded once: after that it belongs to the
+    // regulators, and a restart of the demo must not undo their changes.
+    let items: i64 =
+        on_db!(db, pool => sqlx::query_scalar("select count(*) from catalog_items").fetch_one(pool).await?);
+    if items > 0 {
+        return Ok(items as usize);
+    }
     let report = sample::load(db, now).await?;
     grant_licences(db, clock).await?;
     let done: i64 = on_db!(db, pool => sqlx::query_scalar("select count(*) from inspections").fetch_one(pool).await?);
     if done > 0 {
         return Ok(report.total_rows);
     }
-    let today = now.date_naive();
+    let today = crate::audit::store::china_day(now);
     let year = today.year();
     let jiangan = org::department_by_code(db, "420102-SCJG")
         .await?
@@ -102,9 +109,16 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<usize> {
                 uscc: code.clone(),
                 reason: "辖区内重点场所，纳入重点监管全覆盖".into(),
             };
-            keylist::add_entity(db, &Actor::Cli, now, &jianguan_rules::access::DataScope::All, &input)
-                .await
-                .map_err(e)?;
+            keylist::add_entity(
+                db,
+                &Actor::Cli,
+                None,
+                now,
+                &jianguan_rules::access::DataScope::All,
+                &input,
+            )
+            .await
+            .map_err(e)?;
             if n % 2 == 0 {
                 let (start, _) = k.period.bounds(today);
                 let day = (today - Duration::days(n as i64 * 3)).max(start);
@@ -164,7 +178,7 @@ async fn load_draws(
 ) -> anyhow::Result<()> {
     use crate::draws::store::{TaskSpec, run, schedule};
     let now = clock.now();
-    let today = now.date_naive();
+    let today = crate::audit::store::china_day(now);
     let joint = TaskSpec {
         title: format!("{}年第四季度餐饮与药品零售联合双随机抽查", today.year()),
         items: vec!["SJ-SP-004".into(), "YJ-YP-001".into()],
@@ -224,7 +238,7 @@ async fn inspect(
     // Not before the entity (and its licences) existed.
     let day = day
         .max(entity.established_on.unwrap_or(day))
-        .min(clock.now().date_naive());
+        .min(crate::audit::store::china_day(clock.now()));
     let cited = authorize(db, dept.kind, item_code, &entity, day).await.map_err(e)?;
     let outcome = if uscc.ends_with(['3', '7', 'A']) {
         "rectify"

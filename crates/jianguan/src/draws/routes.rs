@@ -56,6 +56,23 @@ pub fn routes() -> Vec<RouteDef> {
     ]
 }
 
+/// Only the lead department's administrators (or the system
+/// administrator) draw a task.
+async fn may_draw(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<()> {
+    let task = store::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("draw task"))?;
+    let own = user.department.as_ref().is_some_and(|d| d.code == task.department_code);
+    if own || user.role() == jianguan_rules::Role::SysAdmin {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::Forbidden,
+            "only the lead department draws its task",
+        ))
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct TaskList {
     pub tasks: Vec<Task>,
@@ -116,6 +133,7 @@ pub async fn run(
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<DrawRequest>,
 ) -> AppResult<Json<TaskOne>> {
+    may_draw(&state, &user, id).await?;
     let task = store::run(&state.db, &user.actor(), state.clock.now(), id, &r.public_value).await?;
     Ok(Json(TaskOne { task }))
 }
@@ -188,7 +206,7 @@ async fn list_page_for(
 }
 
 pub async fn list_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
-    let today = state.clock.now().date_naive();
+    let today = crate::audit::store::china_day(state.clock.now());
     let form = ScheduleForm {
         period_start: today.to_string(),
         period_end: (today + chrono::Duration::days(30)).to_string(),
@@ -288,7 +306,13 @@ async fn detail(
     }
     Ok(DetailPage {
         layout: layout(user, &task.title, if public { "/portal/draws" } else { "/draws" }),
-        can_draw: !public && task.status == "scheduled" && user.is_some_and(|u| ADMINS.contains(&u.role())),
+        can_draw: !public
+            && task.status == "scheduled"
+            && user.is_some_and(|u| {
+                u.role() == jianguan_rules::Role::SysAdmin
+                    || (ADMINS.contains(&u.role())
+                        && u.department.as_ref().is_some_and(|d| d.code == task.department_code))
+            }),
         task,
         public,
         error,
@@ -320,6 +344,7 @@ pub async fn draw_submit(
     Path(id): Path<i64>,
     PageForm(f): PageForm<DrawForm>,
 ) -> AppResult<Response> {
+    may_draw(&state, &user, id).await?;
     match store::run(&state.db, &user.actor(), state.clock.now(), id, &f.public_value).await {
         Ok(_) => Ok(Redirect::to(&format!("/draws/{id}")).into_response()),
         Err(e) => {

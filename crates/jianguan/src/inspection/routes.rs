@@ -170,8 +170,12 @@ async fn page_for(state: &AppState, user: &CurrentUser, form: InspectionForm) ->
 
 pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
     let form = InspectionForm {
-        inspected_on: state.clock.now().date_naive().to_string(),
-        team: user.user.username.clone(),
+        inspected_on: crate::audit::store::china_day(state.clock.now()).to_string(),
+        team: if user.role() == jianguan_rules::Role::Inspector {
+            user.user.username.clone()
+        } else {
+            String::new()
+        },
         method: "on_site".into(),
         source: "adhoc".into(),
         outcome: "no_problem".into(),

@@ -85,31 +85,46 @@ pub struct Inspection {
 /// entity, or the team is not lawful.
 pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &NewInspection) -> AppResult<Inspection> {
     let uscc = Uscc::parse(&input.uscc).map_err(|e| AppError::field(ErrorCode::InvalidUscc, "uscc", e.to_string()))?;
-    let entity = registry::get(db, uscc.as_str())
-        .await?
-        .ok_or_else(|| AppError::not_found("entity"))?;
+    let entity = registry::get(db, uscc.as_str()).await?.ok_or_else(|| {
+        AppError::field(
+            ErrorCode::NotFound,
+            "uscc",
+            format!("没有统一社会信用代码为 {} 的市场主体", uscc.as_str()),
+        )
+    })?;
     if !jianguan_rules::DivisionCode::parse(&entity.division_code).is_ok_and(|d| user.scope().covers(&d)) {
         return Err(AppError::out_of_scope());
     }
     let dept = user
         .department
         .as_ref()
-        .ok_or_else(|| AppError::new(ErrorCode::Forbidden, "only a department's staff record inspections"))?;
+        .ok_or_else(|| AppError::new(ErrorCode::Forbidden, "只有部门工作人员可以登记检查"))?;
     let bad = |field: &str, msg: &str| AppError::field(ErrorCode::ValidationFailed, field, msg);
     if label(&METHODS, &input.method).is_empty() {
-        return Err(bad("method", "on_site or remote"));
+        return Err(bad("method", "应为 on_site（现场检查）或 remote（非现场检查）"));
     }
     if label(&SOURCES, &input.source).is_empty() {
-        return Err(bad("source", "adhoc, random, key, complaint or joint"));
+        return Err(bad("source", "应为 adhoc、random、key、complaint 或 joint"));
     }
     if label(&OUTCOMES, &input.outcome).is_empty() {
-        return Err(bad("outcome", "no_problem, rectify or case"));
+        return Err(bad("outcome", "应为 no_problem、rectify 或 case"));
     }
     if input.items.is_empty() {
-        return Err(bad("item_code", "cite at least one catalog item"));
+        return Err(bad("item_code", "至少引用一个监管事项"));
     }
-    if input.inspected_on > now.date_naive() {
-        return Err(bad("inspected_on", "an inspection cannot be recorded in advance"));
+    if entity.status == crate::registry::model::EntityStatus::Cancelled {
+        return Err(bad("uscc", "该市场主体已注销，不能登记检查"));
+    }
+    // An inspector records their own visits: they must be on the team.
+    if user.role() == Role::Inspector && !input.team.iter().any(|t| t.trim() == user.user.username) {
+        return Err(AppError::field(
+            ErrorCode::InspectionTeamInvalid,
+            "team",
+            "登记人须是检查人员之一",
+        ));
+    }
+    if input.inspected_on > crate::audit::store::china_day(now) {
+        return Err(bad("inspected_on", "不能登记未来日期的检查"));
     }
     // 清单之外无监管: every item through the one gate.
     let mut cited: Vec<Cited> = Vec::new();
@@ -121,9 +136,13 @@ pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &New
     }
     let mut members = Vec::new();
     for name in &input.team {
-        let u = org::user_by_username(db, name.trim())
-            .await?
-            .ok_or_else(|| AppError::field(ErrorCode::InspectionTeamInvalid, "team", format!("no user {name:?}")))?;
+        let u = org::user_by_username(db, name.trim()).await?.ok_or_else(|| {
+            AppError::field(
+                ErrorCode::InspectionTeamInvalid,
+                "team",
+                format!("没有用户名为 {name:?} 的执法人员"),
+            )
+        })?;
         members.push(Member {
             id: u.id,
             is_inspector: u.role == Role::Inspector && u.active,
@@ -206,10 +225,23 @@ type Row = (
 async fn with_items(db: &Db, rows: Vec<Row>) -> Result<Vec<Inspection>, sqlx::Error> {
     let mut out = Vec::new();
     for (id, uscc, department_id, method, source, inspected_on, team, outcome, notes, created_at) in rows {
-        let items: Vec<(String, i64, String)> = on_db!(db, pool => sqlx::query_as(
-            "select ii.item_code, ii.item_version, coalesce(c.name, '') from inspection_items ii
-             left join catalog_items c on c.code = ii.item_code where ii.inspection_id = $1 order by ii.item_code")
+        // The name as it stood in the version the inspection was made
+        // under, not the item's current name.
+        let items: Vec<(String, i64, Option<String>)> = on_db!(db, pool => sqlx::query_as(
+            "select ii.item_code, ii.item_version, v.content from inspection_items ii
+             left join catalog_item_versions v on v.code = ii.item_code and v.version = ii.item_version
+             where ii.inspection_id = $1 order by ii.item_code")
             .bind(id).fetch_all(pool).await?);
+        let items: Vec<(String, i64, String)> = items
+            .into_iter()
+            .map(|(code, version, content)| {
+                let name = content
+                    .and_then(|c| serde_json::from_str::<serde_json::Value>(&c).ok())
+                    .and_then(|v| v["name"].as_str().map(str::to_string))
+                    .unwrap_or_default();
+                (code, version, name)
+            })
+            .collect();
         out.push(Inspection {
             id,
             uscc,

@@ -218,6 +218,15 @@ both!(a_change_to_a_published_item_is_a_new_version, |app| {
         .await
         .json();
     assert_eq!(list["inspections"][0]["items"][0]["version"], 1, "{list}");
+    assert_eq!(
+        list["inspections"][0]["items"][0]["name"], "经营者明码标价检查",
+        "{list}"
+    );
+    let chain = app
+        .get(&format!("/api/v1/entities/{shop}/chain"), &inspector)
+        .await
+        .text();
+    assert!(chain.contains("经营者明码标价检查（第1版）"), "{chain}");
     let old = store::get_version(&app.db, "T-JG-001", 1).await.unwrap().unwrap();
     assert_eq!(old.name, "经营者明码标价检查");
     assert_eq!(old.checklist.len(), 1);
@@ -321,12 +330,14 @@ async fn bad_catalog_rows_are_listed_with_line_and_reason() {
         A-1,重复,省级,市场监管,《中华人民共和国价格法》第十三条,双随机抽查,是否明码标价|是否,已发布\n\
         A-5,坏方式,省级,市场监管,《中华人民共和国价格法》第十三条,随便查查,是否明码标价|是否,已发布\n";
     let table = read_bytes(csv.as_bytes(), "csv").unwrap();
-    let r = io::import(&app.db, &Actor::Cli, app.clock.now(), &table).await.unwrap();
+    let r = io::import(&app.db, &store::Editor::system(Actor::Cli), app.clock.now(), &table)
+        .await
+        .unwrap();
     assert_eq!(r.created, 1);
     let lines: Vec<u64> = r.errors.iter().map(|e| e.line).collect();
     assert_eq!(lines, vec![3, 4, 5, 6], "{:?}", r.errors);
     assert!(r.errors[0].reason.contains("实施依据"));
-    assert!(r.errors[1].reason.contains("检查要点"), "{}", r.errors[1].reason);
+    assert!(r.errors[1].reason.contains("下限大于上限"), "{}", r.errors[1].reason);
     assert!(r.errors[2].reason.contains("重复"));
     assert!(r.errors[3].reason.contains("监管方式"));
 }
@@ -371,14 +382,24 @@ both!(plan_progress_and_key_coverage_on_a_hand_checked_fixture, |app| {
         (&r[2], "2025-12-30"),
     ] {
         let res = app
-            .post_json(
-                "/api/v1/inspections",
-                &inspector,
-                inspection(c, &["T-SP-004"], TEAM, day),
-            )
+            .post_json("/api/v1/inspections", &inspector, {
+                let mut b = inspection(c, &["T-SP-004"], TEAM, day);
+                b["source"] = json!("random");
+                b
+            })
             .await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
     }
+    // A routine (日常) visit to r[4] is not a random inspection: it does not
+    // count towards the random line.
+    let res = app
+        .post_json(
+            "/api/v1/inspections",
+            &inspector,
+            inspection(&r[4], &["T-SP-004"], TEAM, "2026-11-03"),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED);
     let got = app.get(&format!("/api/v1/plans/{id}"), &county).await.json();
     let line = &got["progress"][0];
     assert_eq!(
@@ -539,4 +560,137 @@ both!(the_public_catalog_is_open_data, |app| {
     let before = app.audit_count().await;
     sample::load(&app.db, app.clock.now()).await.unwrap();
     assert_eq!(app.audit_count().await, before);
+});
+
+both!(each_department_keeps_only_its_own_items_and_lists, |app| {
+    sample::load(&app.db, app.clock.now()).await.unwrap();
+    let city = app.session("cityadmin").await; // 武汉市 market regulation
+    let county = app.session("countyadmin").await; // 江岸区 market regulation
+    let item = |code: &str, level: &str, kind: &str| {
+        json!({"code": code, "name": "测试事项", "level": level, "department_kind": kind,
+               "legal_basis": [{"law": "中华人民共和国价格法", "article": 13}], "scope": {}, "methods": ["random"],
+               "checklist": [{"text": "是否明码标价", "result": {"kind": "pass_fail"}}]})
+    };
+    // A city bureau keeps city and county items of its own kind only.
+    let r = app
+        .post_json("/api/v1/catalog", &city, item("C-1", "provincial", "market_regulation"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = app
+        .post_json("/api/v1/catalog", &city, item("C-2", "county", "drug_administration"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_json("/api/v1/catalog", &city, item("C-3", "city", "market_regulation"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // ... and cannot hand its item to another kind, or touch the province's.
+    let mut moved = item("C-3", "city", "drug_administration");
+    moved.as_object_mut().unwrap().remove("code");
+    let r = app
+        .request(Method::PUT, "/api/v1/catalog/C-3", &city, Some(moved))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    for path in ["/api/v1/catalog/YJ-YP-003/retire", "/api/v1/catalog/SJ-GS-001/retire"] {
+        assert_eq!(
+            app.post_json(path, &county, json!({})).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    // The province-wide key list is not a county's to rewrite.
+    let r = app
+        .post_json(
+            "/api/v1/key-list/items",
+            &county,
+            json!({"item_code": "SJ-JG-001", "reason": "x", "period": "year"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Tolerance entries cite a published item of the department's own kind.
+    let entry = |code: &str| {
+        json!({"list_kind": "first_offence", "item_code": code, "behaviour": "未亮照经营",
+               "legal_basis": "《中华人民共和国行政处罚法》第三十三条第一款", "conditions": "初次违法", "treatment": "不予处罚"})
+    };
+    assert_eq!(
+        app.post_json("/api/v1/tolerance", &county, entry("SJ-GG-004"))
+            .await
+            .code(),
+        "catalog_item_not_published"
+    );
+    assert_eq!(
+        app.post_json("/api/v1/tolerance", &county, entry("YJ-YP-001"))
+            .await
+            .code(),
+        "department_not_responsible"
+    );
+    assert_eq!(
+        app.post_json("/api/v1/tolerance", &county, entry("SJ-GS-003"))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+
+    // A workbook without a 状态 column keeps each item's state; a row may
+    // not move an item backwards (published → draft).
+    let csv = "事项编码,事项名称,事项层级,责任部门类型,实施依据,监管方式,检查要点\n\
+        SJ-JL-001,强制检定计量器具使用单位监督检查（修订）,县级,市场监管,《中华人民共和国计量法》第九条,双随机抽查,是否按期检定|是否\n";
+    let table = read_bytes(csv.as_bytes(), "csv").unwrap();
+    let editor = store::Editor::system(Actor::Cli);
+    let r = io::import(&app.db, &editor, app.clock.now(), &table).await.unwrap();
+    assert_eq!((r.new_versions, r.errors.len()), (1, 0), "{:?}", r.errors);
+    let jl = store::get(&app.db, "SJ-JL-001").await.unwrap().unwrap();
+    assert_eq!(
+        (jl.status, jl.version),
+        (jianguan_rules::catalog::ItemStatus::Published, 2)
+    );
+    let back = format!(
+        "{}\n",
+        csv.trim_end().replace("检查要点\n", "检查要点,状态\n") + ",草稿"
+    );
+    let r = io::import(
+        &app.db,
+        &editor,
+        app.clock.now(),
+        &read_bytes(back.as_bytes(), "csv").unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.errors.len(), 1, "{r:?}");
+    assert!(r.errors[0].reason.contains("不能由"), "{}", r.errors[0].reason);
+
+    // Plans: only the plan's department publishes it.
+    let plan = json!({"year": 2026, "title": "计划", "lines": [{"item_code": "SJ-JG-001", "method": "random", "ratio_bp": 300}]});
+    let id = app.post_json("/api/v1/plans", &county, plan).await.json()["plan"]["id"]
+        .as_i64()
+        .unwrap();
+    let leader = app.as_role(Role::Leader).await;
+    assert_eq!(
+        app.post_json(&format!("/api/v1/plans/{id}/approve"), &leader, json!({}))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.post_json(&format!("/api/v1/plans/{id}/publish"), &city, json!({}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post_json(&format!("/api/v1/plans/{id}/publish"), &county, json!({}))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    // A line with neither ratio nor number, or a method the item lacks, is refused.
+    for line in [
+        json!({"item_code": "SJ-JG-001", "method": "random"}),
+        json!({"item_code": "SJ-JG-001", "method": "key", "planned_count": 3}),
+    ] {
+        let p = json!({"year": 2027, "title": "计划", "lines": [line]});
+        let r = app.post_json("/api/v1/plans", &county, p).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        assert_eq!(r.code(), "validation_failed");
+    }
 });
