@@ -21,6 +21,8 @@ create table draw_tasks (
     public_value       text,
     -- JSON DrawResult.
     result             text,
+    -- JSON list of recusals after the draw, replayed by verifiers in order.
+    replacements       text not null default '[]',
     created_by         text not null,
     scheduled_at       timestamptz not null,
     drawn_at           timestamptz

@@ -85,7 +85,11 @@ pub async fn add_item(db: &Db, editor: &Editor, now: DateTime<Utc>, input: &NewK
         ));
     };
     if !editor.may_keep(item.content.department_kind, "provincial") {
-        return Err(AppError::new(ErrorCode::Forbidden, "重点监管清单由省级对口部门维护"));
+        return Err(AppError::field(
+            ErrorCode::Forbidden,
+            "item_code",
+            "重点监管清单由省级对口部门维护",
+        ));
     }
     let previous = items(db)
         .await?

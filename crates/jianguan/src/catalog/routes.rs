@@ -112,6 +112,8 @@ pub fn routes() -> Vec<RouteDef> {
         def(Method::GET, "/key-list", r, get(views::key_page)),
         def(Method::POST, "/key-list/entities", w, post(views::key_entity_submit)),
         def(Method::GET, "/tolerance", r, get(views::tolerance_page)),
+        def(Method::POST, "/tolerance", w, post(views::tolerance_submit)),
+        def(Method::POST, "/key-list/items", w, post(views::key_item_submit)),
         def(Method::GET, "/plans", r, get(views::plans_page)),
         def(Method::POST, "/plans", w, post(views::plan_create_submit)),
         def(Method::GET, "/plans/{id}", r, get(views::plan_page)),

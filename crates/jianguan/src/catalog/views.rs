@@ -488,6 +488,8 @@ fn chart(categories: Vec<String>, series: Vec<(&str, Vec<i64>)>, unit: &str) -> 
 #[derive(Template)]
 #[template(path = "catalog/key.html")]
 pub struct KeyPage {
+    /// Published items the user may put on the key list (provincial keepers).
+    pub keepable: Vec<CatalogItem>,
     pub layout: Layout,
     pub coverage: Vec<Coverage>,
     pub items: Vec<KeyItem>,
@@ -517,7 +519,14 @@ async fn key_page_for(
         ],
         "户",
     );
+    let editor = Editor::of(user);
+    let keepable = store::published_for(&state.db, None)
+        .await?
+        .into_iter()
+        .filter(|i| editor.may_keep(i.content.department_kind, "provincial"))
+        .collect();
     Ok(KeyPage {
+        keepable,
         layout: layout(Some(user), "重点监管清单", "/key-list"),
         items: keylist::items(&state.db).await?,
         coverage,
@@ -570,15 +579,61 @@ pub struct TolerancePage {
     pub entries: Vec<Entry>,
     pub public: bool,
     pub key_items: Vec<KeyItem>,
+    /// Published items of the user's department kind, when they may add entries.
+    pub own_items: Vec<CatalogItem>,
+    pub error: Option<String>,
 }
 
-pub async fn tolerance_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
-    Ok(render(&TolerancePage {
-        layout: layout(Some(&user), "包容审慎清单", "/key-list"),
+async fn tolerance_page_for(state: &AppState, user: &CurrentUser, error: Option<String>) -> AppResult<TolerancePage> {
+    let own_items = match (&user.department, is_admin(Some(user))) {
+        (Some(d), true) => store::published_for(&state.db, Some(d.kind)).await?,
+        _ => Vec::new(),
+    };
+    Ok(TolerancePage {
+        layout: layout(Some(user), "包容审慎清单", "/key-list"),
         entries: tolerance::list(&state.db, None).await?,
         public: false,
         key_items: Vec::new(),
-    }))
+        own_items,
+        error,
+    })
+}
+
+pub async fn tolerance_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    Ok(render(&tolerance_page_for(&state, &user, None).await?))
+}
+
+pub async fn tolerance_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PageForm(f): PageForm<tolerance::NewEntry>,
+) -> AppResult<Response> {
+    let result = async {
+        let dept = user.department.as_ref().ok_or_else(AppError::forbidden)?;
+        tolerance::add(&state.db, &user.actor(), state.clock.now(), dept.id, &f).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to("/tolerance").into_response()),
+        Err(e) => {
+            let page = tolerance_page_for(&state, &user, None).await?;
+            form_error(e, page, |p, m| p.error = Some(m))
+        }
+    }
+}
+
+pub async fn key_item_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PageForm(f): PageForm<keylist::NewKeyItem>,
+) -> AppResult<Response> {
+    match keylist::add_item(&state.db, &Editor::of(&user), state.clock.now(), &f).await {
+        Ok(()) => Ok(Redirect::to("/key-list").into_response()),
+        Err(e) => {
+            let page = key_page_for(&state, &user, None, None).await?;
+            form_error(e, page, |p, m| p.error = Some(m))
+        }
+    }
 }
 
 pub async fn portal_lists(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> AppResult<Response> {
@@ -587,6 +642,8 @@ pub async fn portal_lists(State(state): State<AppState>, MaybeUser(user): MaybeU
         entries: tolerance::list(&state.db, None).await?,
         public: true,
         key_items: keylist::items(&state.db).await?,
+        own_items: Vec::new(),
+        error: None,
     }))
 }
 

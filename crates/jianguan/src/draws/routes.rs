@@ -35,7 +35,19 @@ pub fn routes() -> Vec<RouteDef> {
             Access::Roles(ADMINS),
             post(run),
         ),
+        def(
+            Method::POST,
+            "/api/v1/draws/{id}/recusals",
+            Access::Roles(ADMINS),
+            post(recuse),
+        ),
         def(Method::GET, "/api/v1/public/draws", Access::Public, get(public_list)),
+        def(
+            Method::GET,
+            "/api/v1/public/draws/{id}/results",
+            Access::Public,
+            get(public_results),
+        ),
         def(
             Method::GET,
             "/api/v1/public/draws/{id}/bundle",
@@ -136,6 +148,91 @@ pub async fn run(
     may_draw(&state, &user, id).await?;
     let task = store::run(&state.db, &user.actor(), state.clock.now(), id, &r.public_value).await?;
     Ok(Json(TaskOne { task }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RecusalRequest {
+    /// The drawn entity's credit code.
+    pub code: String,
+    /// The inspector (username) who must step aside.
+    pub inspector: String,
+}
+
+/// Record a recusal after the draw: the inspector is replaced by a new
+/// draw from the same stream, logged in the result and in the bundle.
+#[utoipa::path(post, path = "/api/v1/draws/{id}/recusals", tag = "draw", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = RecusalRequest, responses((status = 200, body = TaskOne), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn recuse(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<RecusalRequest>,
+) -> AppResult<Json<TaskOne>> {
+    may_draw(&state, &user, id).await?;
+    let task = store::recuse(
+        &state.db,
+        &user.actor(),
+        state.clock.now(),
+        id,
+        r.code.trim(),
+        r.inspector.trim(),
+    )
+    .await?;
+    Ok(Json(TaskOne { task }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ResultsQuery {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DrawResults {
+    pub task_id: i64,
+    pub title: String,
+    pub results: Vec<store::DrawnResult>,
+}
+
+/// The drawn entities and the results of their inspections, as open data
+/// (JSON or CSV).
+#[utoipa::path(get, path = "/api/v1/public/draws/{id}/results", tag = "public", params(("id" = i64, Path), ResultsQuery),
+    responses((status = 200, body = DrawResults), (status = 404, body = Problem)))]
+pub async fn public_results(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<ResultsQuery>,
+) -> AppResult<Response> {
+    let task = store::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("draw task"))?;
+    let results = store::results(&state.db, &task).await?;
+    if q.format.as_deref() == Some("csv") {
+        let mut out = Vec::new();
+        crate::registry::tabular::write_csv(
+            &mut out,
+            &["统一社会信用代码", "名称", "检查日期", "检查结果"],
+            results.iter().map(|r| {
+                vec![
+                    r.uscc.clone(),
+                    r.name.clone(),
+                    r.inspected_on.map(|d| d.to_string()).unwrap_or_default(),
+                    r.outcome_zh.clone(),
+                ]
+            }),
+        )?;
+        return Ok(crate::catalog::routes::download(
+            out,
+            false,
+            &format!("draw-{id}-results"),
+        ));
+    }
+    Ok(Json(DrawResults {
+        task_id: id,
+        title: task.title,
+        results,
+    })
+    .into_response())
 }
 
 /// Published draws: scheduled ones with their commitment, drawn ones with
@@ -277,13 +374,19 @@ pub struct DetailPage {
     pub public: bool,
     pub can_draw: bool,
     pub error: Option<String>,
-    /// code → (name, inspectors' display names)
+    /// code → name
     pub names: HashMap<String, String>,
+    /// code → result of the inspection, in Chinese
+    pub outcomes: HashMap<String, String>,
 }
 
 impl DetailPage {
     pub fn name_of(&self, code: &str) -> String {
         self.names.get(code).cloned().unwrap_or_default()
+    }
+
+    pub fn outcome_of(&self, code: &str) -> String {
+        self.outcomes.get(code).cloned().unwrap_or_else(|| "待检查".into())
     }
 }
 
@@ -298,11 +401,12 @@ async fn detail(
         .await?
         .ok_or_else(|| AppError::not_found("draw task"))?;
     let mut names = HashMap::new();
-    if let Some(r) = &task.result {
-        let codes: Vec<String> = r.selected.iter().map(|s| s.code.clone()).collect();
-        for e in crate::registry::store::get_many(&state.db, &codes).await? {
-            names.insert(e.uscc.clone(), e.name.clone());
+    let mut outcomes = HashMap::new();
+    for r in store::results(&state.db, &task).await? {
+        if let Some(d) = r.inspected_on {
+            outcomes.insert(r.uscc.clone(), format!("{}（{d}）", r.outcome_zh));
         }
+        names.insert(r.uscc, r.name);
     }
     Ok(DetailPage {
         layout: layout(user, &task.title, if public { "/portal/draws" } else { "/draws" }),
@@ -317,6 +421,7 @@ async fn detail(
         public,
         error,
         names,
+        outcomes,
     })
 }
 

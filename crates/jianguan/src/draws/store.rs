@@ -460,6 +460,64 @@ pub async fn run(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64, public_val
     get(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))
 }
 
+/// A recusal after the draw (回避, 行政处罚法第四十三条): `inspector` leaves the
+/// team of `code` and a replacement is drawn from the same team stream,
+/// continuing where it stopped; the replacement is logged in the result and
+/// replayed by verifiers.
+pub async fn recuse(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: i64,
+    code: &str,
+    inspector: &str,
+) -> AppResult<Task> {
+    let t = get(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
+    let Some(mut result) = t.result else {
+        return Err(AppError::new(ErrorCode::Conflict, "任务尚未抽取"));
+    };
+    let (inputs, secret_hex) = inputs(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
+    let secret = hex::decode(&secret_hex).map_err(AppError::internal)?;
+    let compact = CompactCandidates::from_candidates(&inputs.candidates).map_err(AppError::internal)?;
+    let input = DrawInput {
+        candidates: &compact,
+        rules: &inputs.rules,
+        full: &inputs.full,
+        inspectors: &inputs.inspectors,
+        needs: &inputs.needs,
+        recusals: &inputs.recusals,
+    };
+    let entry = draw::replace(&mut result, &input, &secret, code, inspector)
+        .map_err(|e| AppError::field(ErrorCode::ValidationFailed, "team", e.to_string()))?;
+    let mut replacements: Vec<draw::Replacement> = replacements_of(db, id).await?;
+    replacements.push(draw::Replacement {
+        code: code.to_string(),
+        inspector: inspector.to_string(),
+    });
+    let result_json = serde_json::to_string(&result).map_err(AppError::internal)?;
+    let repl_json = serde_json::to_string(&replacements).map_err(AppError::internal)?;
+    let mut tx = db.begin().await?;
+    on_tx!(tx, c => sqlx::query("update draw_tasks set result = $2, replacements = $3 where id = $1")
+        .bind(id).bind(&result_json).bind(&repl_json).execute(&mut *c).await?.rows_affected());
+    record(
+        &mut tx,
+        now,
+        actor,
+        "draw.recusal",
+        ("draw_task", &id.to_string()),
+        &json!({"code": code, "inspector": inspector, "log": entry}),
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))
+}
+
+async fn replacements_of(db: &Db, id: i64) -> Result<Vec<draw::Replacement>, sqlx::Error> {
+    let text: Option<String> = on_db!(db, pool => sqlx::query_scalar("select replacements from draw_tasks where id = $1")
+        .bind(id).fetch_optional(pool).await?);
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default())
+}
+
 /// Everything needed to verify a drawn task, as one document.
 pub async fn bundle(db: &Db, id: i64) -> AppResult<Bundle> {
     let t = get(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
@@ -478,7 +536,7 @@ pub async fn bundle(db: &Db, id: i64) -> AppResult<Bundle> {
         inspectors: inputs.inspectors,
         needs: inputs.needs,
         recusals: inputs.recusals,
-        replacements: Vec::new(),
+        replacements: replacements_of(db, id).await?,
         secret,
         public_value,
         commitment: t.commitment,
@@ -486,4 +544,57 @@ pub async fn bundle(db: &Db, id: i64) -> AppResult<Bundle> {
         inspector_digest: t.inspector_digest,
         result,
     })
+}
+
+/// The outcome of one drawn entity's inspection, as published.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DrawnResult {
+    pub uscc: String,
+    pub name: String,
+    /// Empty until the inspection is recorded.
+    pub inspected_on: Option<NaiveDate>,
+    /// `no_problem`, `rectify` or `case`; empty until inspected.
+    pub outcome: String,
+    pub outcome_zh: String,
+}
+
+/// The drawn entities with the result of their inspection under the task's
+/// items in its period. A result is published as soon as it is recorded,
+/// well within the 20 working days 企业信息公示暂行条例第六条 allows.
+pub async fn results(db: &Db, task: &Task) -> Result<Vec<DrawnResult>, sqlx::Error> {
+    let Some(r) = &task.result else { return Ok(Vec::new()) };
+    let codes: Vec<String> = r.selected.iter().map(|s| s.code.clone()).collect();
+    let names: HashMap<String, String> = crate::registry::store::get_many(db, &codes)
+        .await?
+        .into_iter()
+        .map(|e| (e.uscc, e.name))
+        .collect();
+    let mut out = Vec::new();
+    for code in codes {
+        let mut found: Option<(NaiveDate, String)> = None;
+        for item in &task.spec.items {
+            let row: Option<(NaiveDate, String)> = on_db!(db, pool => sqlx::query_as(
+                "select i.inspected_on, i.outcome from inspections i join inspection_items ii on ii.inspection_id = i.id
+                 where i.uscc = $1 and ii.item_code = $2 and i.source in ('random', 'joint')
+                   and i.inspected_on >= $3 and i.inspected_on <= $4 order by i.inspected_on desc limit 1")
+                .bind(&code).bind(item).bind(task.spec.period_start).bind(task.spec.period_end).fetch_optional(pool).await?);
+            if let Some(row) = row
+                && found.as_ref().is_none_or(|f| row.0 > f.0)
+            {
+                found = Some(row);
+            }
+        }
+        let (inspected_on, outcome) = match found {
+            Some((d, o)) => (Some(d), o),
+            None => (None, String::new()),
+        };
+        out.push(DrawnResult {
+            name: names.get(&code).cloned().unwrap_or_default(),
+            uscc: code,
+            inspected_on,
+            outcome_zh: crate::inspection::store::label(&crate::inspection::store::OUTCOMES, &outcome).to_string(),
+            outcome,
+        });
+    }
+    Ok(out)
 }

@@ -693,4 +693,53 @@ both!(each_department_keeps_only_its_own_items_and_lists, |app| {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
         assert_eq!(r.code(), "validation_failed");
     }
+    // The same rules through the pages.
+    let csrf = county.csrf.clone().unwrap();
+    let r = app
+        .post_form(
+            "/tolerance",
+            &county,
+            &[
+                ("csrf_token", &csrf),
+                ("list_kind", "first_offence"),
+                ("item_code", "SJ-JG-001"),
+                ("behaviour", "价签不规范"),
+                ("legal_basis", "《中华人民共和国行政处罚法》第三十三条第一款"),
+                ("conditions", "初次违法"),
+                ("treatment", "责令改正"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = app
+        .post_form(
+            "/tolerance",
+            &county,
+            &[
+                ("csrf_token", &csrf),
+                ("list_kind", "first_offence"),
+                ("item_code", "YJ-YP-001"),
+                ("behaviour", "x"),
+                ("legal_basis", "《中华人民共和国行政处罚法》第三十三条第一款"),
+                ("conditions", "x"),
+                ("treatment", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text().contains("不属于本部门"), "{}", r.text());
+    let r = app
+        .post_form(
+            "/key-list/items",
+            &county,
+            &[
+                ("csrf_token", &csrf),
+                ("item_code", "SJ-JG-001"),
+                ("reason", "x"),
+                ("period", "year"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text().contains("省级"), "{}", r.text());
 });

@@ -143,3 +143,111 @@ both!(an_unpublished_item_cannot_be_drawn, |app| {
         "department_not_responsible"
     );
 });
+
+async fn add_inspector(app: &TestApp, username: &str) {
+    use jianguan::org::model::NewUser;
+    let u = NewUser {
+        username: username.into(),
+        display_name: None,
+        role: Role::Inspector,
+        department_code: Some("420102-SCJG".into()),
+        uscc: None,
+        cert_no: Some(format!("CERT-{username}")),
+        cert_valid_until: chrono::NaiveDate::from_ymd_opt(2028, 12, 31),
+        password: crate::support::PASSWORD.into(),
+    };
+    jianguan::org::store::create_user(
+        &app.db,
+        &jianguan::audit::Actor::Cli,
+        jianguan::org::store::Manager::System,
+        app.clock.now(),
+        &u,
+    )
+    .await
+    .unwrap();
+}
+
+both!(a_recusal_after_the_draw_is_replayed_and_results_are_published, |app| {
+    sample::load(&app.db, app.clock.now()).await.unwrap();
+    restaurants(&app, 30).await;
+    add_inspector(&app, "inspector_b").await;
+    add_inspector(&app, "inspector_c").await;
+    let county = app.session("countyadmin").await;
+    let spec = json!({"title": "明码标价抽查", "items": ["SJ-JG-001"], "period_start": "2026-11-01",
+                      "period_end": "2026-12-31", "ratios": {"B": 1000}});
+    let id = app.post_json("/api/v1/draws", &county, spec).await.json()["task"]["id"]
+        .as_i64()
+        .unwrap();
+    let drawn = app
+        .post_json(
+            &format!("/api/v1/draws/{id}/draw"),
+            &county,
+            json!({"public_value": "42"}),
+        )
+        .await
+        .json();
+    let team = drawn["task"]["result"]["teams"][0].clone();
+    assert_eq!(
+        team["inspectors"].as_array().unwrap().len(),
+        2,
+        "two inspectors per team: {team}"
+    );
+    assert!(drawn["task"]["result"]["shortages"].as_array().unwrap().is_empty());
+    let code = team["code"].as_str().unwrap().to_string();
+    let leaving = team["inspectors"][0].as_str().unwrap().to_string();
+    // 回避: the inspector steps aside; a replacement is drawn and logged.
+    let r = app
+        .post_json(
+            &format!("/api/v1/draws/{id}/recusals"),
+            &county,
+            json!({"code": code, "inspector": leaving}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let after = r.json()["task"]["result"].clone();
+    let new_team: Vec<String> = after["teams"][0]["inspectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert!(!new_team.contains(&leaving) && new_team.len() == 2, "{new_team:?}");
+    assert_eq!(after["log"].as_array().unwrap().len(), 1);
+    // The bundle replays the recusal: still verifies.
+    let bundle = app
+        .get(&format!("/api/v1/public/draws/{id}/bundle"), &Client::anonymous())
+        .await
+        .json();
+    assert_eq!(bundle["replacements"][0]["inspector"], json!(leaving));
+    let (code_, out) = verify_cli(&bundle);
+    assert_eq!(code_, 0, "{out}");
+
+    // The drawn entity is inspected: its result is public at once.
+    let inspection = json!({"uscc": code, "items": ["SJ-JG-001"], "method": "on_site", "source": "random",
+                            "inspected_on": "2026-11-20", "team": new_team, "outcome": "rectify"});
+    let r = app.post_json("/api/v1/inspections", &county, inspection).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let results = app
+        .get(&format!("/api/v1/public/draws/{id}/results"), &Client::anonymous())
+        .await
+        .json();
+    let mine = results["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["uscc"] == json!(code))
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (mine["outcome"].as_str(), mine["inspected_on"].as_str()),
+        (Some("rectify"), Some("2026-11-20"))
+    );
+    let csv = app
+        .get(
+            &format!("/api/v1/public/draws/{id}/results?format=csv"),
+            &Client::anonymous(),
+        )
+        .await
+        .text();
+    assert!(csv.contains("发现问题，责令整改") && csv.contains(&code), "{csv}");
+});

@@ -87,6 +87,8 @@ impl Modify for BearerAuth {
         crate::draws::routes::run,
         crate::draws::routes::public_list,
         crate::draws::routes::public_bundle,
+        crate::draws::routes::recuse,
+        crate::draws::routes::public_results,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth),

@@ -1,0 +1,129 @@
+//! Benchmark: a random-inspection task over a province-sized directory
+//! (SQLite), against the bare draw on the same inputs in the same process.
+//!
+//! - schedule: build the object directory from the registry and the
+//!   catalog (SQL), the inspector directory and recusals, freeze them, digest
+//!   them and store the commitment;
+//! - draw ("click to published list"): `draws::store::run`: load the frozen
+//!   inputs, draw, store the result and its audit entry, read it back as
+//!   published;
+//! - baseline: `jianguan_rules::draw::draw` alone on the same inputs.
+//!
+//! Run: `cargo bench -p jianguan --bench draw_task [-- N]` (default 1,000,000
+//! entities; the task is 企业公示信息抽查, SJ-GS-001, over the province).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{NaiveDate, Utc};
+use jianguan::audit::Actor;
+use jianguan::draws::store::{TaskSpec, run, schedule};
+use jianguan::org::model::{DeptKind, NewDepartment, NewUser};
+use jianguan::platform::db::{Db, DbOptions};
+use jianguan::registry::generate::Generator;
+use jianguan::registry::store::upsert_batch;
+use jianguan_rules::Role;
+use jianguan_rules::draw::{CompactCandidates, DrawInput};
+use std::time::Instant;
+
+fn main() {
+    let n: u64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("d.db").display());
+        let db = Db::connect(&url, &DbOptions::default()).await.unwrap();
+        db.migrate().await.unwrap();
+        jianguan::registry::refdata::ensure_loaded(&db).await.unwrap();
+        let g = Generator::new(1);
+        let t = Instant::now();
+        let mut start = 0;
+        while start < n {
+            let end = (start + 5000).min(n);
+            let rows: Vec<_> = (start..end).filter_map(|i| g.entity(i)).collect();
+            let mut tx = db.begin().await.unwrap();
+            upsert_batch(&mut tx, &Actor::Cli, Utc::now(), &rows, ("bench", "x"), serde_json::json!({})).await.unwrap();
+            tx.commit().await.unwrap();
+            start = end;
+        }
+        eprintln!("loaded {n} entities in {:.1}s", t.elapsed().as_secs_f64());
+        jianguan::catalog::sample::load(&db, Utc::now()).await.unwrap();
+        let now = Utc::now();
+        let dept = NewDepartment {
+            code: "420000-SCJG".into(),
+            name: "湖北省市场监督管理局".into(),
+            kind: DeptKind::MarketRegulation,
+            division_code: "420000".into(),
+            parent_code: None,
+        };
+        let dept = jianguan::org::store::create_department(&db, &Actor::Cli, now, &dept).await.unwrap();
+        for k in 0..20 {
+            let u = NewUser {
+                username: format!("inspector{k:02}"),
+                display_name: None,
+                role: Role::Inspector,
+                department_code: Some(dept.code.clone()),
+                uscc: None,
+                cert_no: Some(format!("4200002026{k:04}")),
+                cert_valid_until: NaiveDate::from_ymd_opt(2030, 12, 31),
+                password: "Bench#Pass2026".into(),
+            };
+            jianguan::org::store::create_user(&db, &Actor::Cli, jianguan::org::store::Manager::System, now, &u)
+                .await
+                .unwrap();
+        }
+        let spec = TaskSpec {
+            title: "企业公示信息抽查".into(),
+            items: vec!["SJ-GS-001".into()],
+            regions: Vec::new(),
+            partners: Vec::new(),
+            period_start: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            period_end: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+            ratios: [("B".to_string(), 300)].into_iter().collect(),
+            exclude_recent_months: 12,
+        };
+        let t = Instant::now();
+        let id = schedule(&db, &Actor::Cli, now, &dept, &spec).await.unwrap();
+        let scheduled = t.elapsed().as_secs_f64();
+        // Baseline: the bare algorithm on the same frozen inputs.
+        let (inputs, secret): (String, String) = match &db {
+            Db::Sqlite { pool, .. } => sqlx::query_as("select inputs, secret from draw_tasks where id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .unwrap(),
+            Db::Postgres { .. } => unreachable!(),
+        };
+        let inputs: jianguan::draws::store::Inputs = serde_json::from_str(&inputs).unwrap();
+        let secret = hex::decode(secret).unwrap();
+        let compact = CompactCandidates::from_candidates(&inputs.candidates).unwrap();
+        let input = DrawInput {
+            candidates: &compact,
+            rules: &inputs.rules,
+            full: &inputs.full,
+            inspectors: &inputs.inspectors,
+            needs: &inputs.needs,
+            recusals: &inputs.recusals,
+        };
+        let t = Instant::now();
+        let bare = jianguan_rules::draw::draw(&input, &secret, "3051.27").unwrap();
+        let baseline = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let task = run(&db, &Actor::Cli, Utc::now(), id, "3051.27").await.unwrap();
+        let clicked = t.elapsed().as_secs_f64();
+        let published = task.result.unwrap();
+        assert_eq!(published.selected, bare.selected, "the server and the bare draw agree");
+        println!("| entities | candidates | drawn | schedule (s) | bare draw (s) | click to published (s) | ratio (click / bare) |");
+        println!("|---|---|---|---|---|---|---|");
+        println!(
+            "| {n} | {} | {} | {scheduled:.2} | {baseline:.2} | {clicked:.2} | {:.2} |",
+            inputs.candidates.len(),
+            published.selected.len(),
+            clicked / baseline
+        );
+    });
+}
