@@ -652,6 +652,11 @@ pub async fn portal_lists(State(state): State<AppState>, MaybeUser(user): MaybeU
 pub struct PlansPage {
     pub layout: Layout,
     pub plans: Vec<Plan>,
+    /// (planned, done) of each plan, summed over its lines.
+    pub totals: Vec<(i64, i64)>,
+    /// The region shown (all departments in it), and the choices.
+    pub region: String,
+    pub regions: Options,
     pub public: bool,
     pub can_write: bool,
     pub error: Option<String>,
@@ -660,8 +665,67 @@ pub struct PlansPage {
     pub form_lines: String,
 }
 
-pub async fn plans_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
-    Ok(render(&plans_page_for(&state, &user, PlanForm::default(), None).await?))
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PlansQuery {
+    /// A division code: the plans of every department in that region.
+    pub region: Option<String>,
+}
+
+/// The LIKE pattern of the region asked for, within `scope`.
+fn region_like(region: Option<&str>, scope: &jianguan_rules::access::DataScope) -> (String, String) {
+    match region.and_then(|r| jianguan_rules::DivisionCode::parse(r).ok()) {
+        Some(d) if scope.covers(&d) => (d.like_pattern(), d.as_str().to_string()),
+        _ => (scope.like_pattern(), String::new()),
+    }
+}
+
+/// Cities of the provinces the plans are in, for the region filter.
+fn plan_regions(plans: &[Plan]) -> Options {
+    let mut provinces: Vec<String> = plans
+        .iter()
+        .map(|p| format!("{}0000", &p.division_code[..2.min(p.division_code.len())]))
+        .collect();
+    provinces.sort();
+    provinces.dedup();
+    let mut out = Vec::new();
+    for p in provinces {
+        if let Some(name) = crate::registry::refdata::DIVISIONS.name(&p) {
+            out.push((p.clone(), name.to_string()));
+        }
+        for c in crate::registry::refdata::DIVISIONS.children(&p) {
+            out.push((c.code.clone(), format!("　{}", c.name)));
+        }
+    }
+    out
+}
+
+async fn totals(state: &AppState, plans: &[Plan]) -> AppResult<Vec<(i64, i64)>> {
+    let mut out = Vec::new();
+    for p in plans {
+        let lines = plans::progress(&state.db, p).await?;
+        out.push((
+            lines.iter().map(|l| l.planned).sum(),
+            lines.iter().map(|l| l.done.min(l.planned)).sum(),
+        ));
+    }
+    Ok(out)
+}
+
+impl PlansPage {
+    pub fn sum_planned(&self) -> i64 {
+        self.totals.iter().map(|t| t.0).sum()
+    }
+
+    pub fn total_of(&self, i: &usize) -> String {
+        self.totals
+            .get(*i)
+            .map(|t| format!("{} / {}", t.0, t.1))
+            .unwrap_or_default()
+    }
+
+    pub fn sum_done(&self) -> i64 {
+        self.totals.iter().map(|t| t.1).sum()
+    }
 }
 
 async fn plans_page_for(
@@ -673,9 +737,13 @@ async fn plans_page_for(
     let year = crate::audit::store::china_day(state.clock.now())
         .format("%Y")
         .to_string();
+    let plans = plans::list(&state.db, &user.scope().like_pattern(), false).await?;
     Ok(PlansPage {
         layout: layout(Some(user), "年度监管计划", "/plans"),
-        plans: plans::list(&state.db, &user.scope().like_pattern(), false).await?,
+        totals: totals(state, &plans).await?,
+        regions: plan_regions(&plans),
+        region: String::new(),
+        plans,
         public: false,
         can_write: is_admin(Some(user)) && user.department.is_some(),
         error,
@@ -685,10 +753,33 @@ async fn plans_page_for(
     })
 }
 
-pub async fn portal_plans(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> AppResult<Response> {
+pub async fn plans_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PlansQuery>,
+) -> AppResult<Response> {
+    let mut page = plans_page_for(&state, &user, PlanForm::default(), None).await?;
+    let (like, region) = region_like(q.region.as_deref(), &user.scope());
+    page.plans = plans::list(&state.db, &like, false).await?;
+    page.totals = totals(&state, &page.plans).await?;
+    page.region = region;
+    Ok(render(&page))
+}
+
+pub async fn portal_plans(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<PlansQuery>,
+) -> AppResult<Response> {
+    let all = plans::list(&state.db, "%", true).await?;
+    let (like, region) = region_like(q.region.as_deref(), &jianguan_rules::access::DataScope::All);
+    let plans = plans::list(&state.db, &like, true).await?;
     Ok(render(&PlansPage {
         layout: layout(user.as_ref(), "年度监管计划", "/portal/plans"),
-        plans: plans::list(&state.db, "%", true).await?,
+        totals: totals(&state, &plans).await?,
+        regions: plan_regions(&all),
+        region,
+        plans,
         public: true,
         can_write: false,
         error: None,

@@ -443,6 +443,20 @@ both!(plan_progress_and_key_coverage_on_a_hand_checked_fixture, |app| {
             .status,
         StatusCode::NO_CONTENT
     );
+    // A region's view shows the plans of every department in it, totalled.
+    let wuhan = app
+        .get("/portal/plans?region=420100", &Client::anonymous())
+        .await
+        .text();
+    assert!(
+        wuhan.contains("2026年餐饮抽查计划") && wuhan.contains("区域合计") && wuhan.contains("3 / 2"),
+        "{wuhan}"
+    );
+    let yichang = app
+        .get("/portal/plans?region=420500", &Client::anonymous())
+        .await
+        .text();
+    assert!(!yichang.contains("2026年餐饮抽查计划"));
     let public = app
         .get(&format!("/api/v1/public/plans/{id}"), &Client::anonymous())
         .await;
