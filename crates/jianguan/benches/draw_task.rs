@@ -85,6 +85,7 @@ fn main() {
             period_end: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
             ratios: [("B".to_string(), 300)].into_iter().collect(),
             exclude_recent_months: 12,
+            plan_id: None,
         };
         let t = Instant::now();
         let id = schedule(&db, &Actor::Cli, now, &dept, &spec).await.unwrap();

@@ -188,6 +188,7 @@ async fn load_draws(
         period_end: today - Duration::days(5),
         ratios: [("B".to_string(), 1000)].into_iter().collect(),
         exclude_recent_months: 12,
+        plan_id: None,
     };
     let id = schedule(db, &Actor::Cli, now - Duration::days(45), jiangan, &joint)
         .await
@@ -207,6 +208,8 @@ async fn load_draws(
             }
         }
     }
+    let plan_id: Option<i64> = on_db!(db, pool => sqlx::query_scalar("select id from plans where department_id = $1 and year = $2")
+        .bind(jiangan.id).bind(today.year()).fetch_optional(pool).await?);
     let scheduled = TaskSpec {
         title: format!("{}年12月经营者明码标价双随机抽查", today.year()),
         items: vec!["SJ-JG-001".into()],
@@ -216,6 +219,7 @@ async fn load_draws(
         period_end: today + Duration::days(30),
         ratios: [("B".to_string(), 300)].into_iter().collect(),
         exclude_recent_months: 12,
+        plan_id,
     };
     schedule(db, &Actor::Cli, now, jiangan, &scheduled).await.map_err(e)?;
     Ok(())

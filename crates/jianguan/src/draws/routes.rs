@@ -353,6 +353,7 @@ pub async fn schedule_submit(
             period_end: date(&f.period_end, "period_end")?,
             ratios,
             exclude_recent_months: 12,
+            plan_id: None,
         };
         store::schedule(&state.db, &user.actor(), state.clock.now(), dept, &spec).await
     }

@@ -55,6 +55,10 @@ pub struct TaskSpec {
     /// months (default 12).
     #[serde(default = "twelve")]
     pub exclude_recent_months: u32,
+    /// The annual plan the task carries out (approved or published, of the
+    /// lead department); its items must be lines of that plan.
+    #[serde(default)]
+    pub plan_id: Option<i64>,
 }
 
 fn twelve() -> u32 {
@@ -122,19 +126,34 @@ pub async fn schedule(
     spec: &TaskSpec,
 ) -> AppResult<i64> {
     if spec.title.trim().is_empty() {
-        return Err(bad("title", "required"));
+        return Err(bad("title", "必填"));
     }
     if spec.items.is_empty() {
-        return Err(bad("item_code", "at least one catalog item"));
+        return Err(bad("item_code", "至少一个监管事项"));
     }
     if spec.period_end < spec.period_start {
-        return Err(bad("period_end", "the period ends before it starts"));
+        return Err(bad("period_end", "结束日期早于开始日期"));
+    }
+    if let Some(pid) = spec.plan_id {
+        let plan = crate::catalog::plans::get(db, pid)
+            .await?
+            .ok_or_else(|| bad("plan_id", "没有该年度计划"))?;
+        if plan.department_id != lead.id || plan.status == "draft" {
+            return Err(bad("plan_id", "只能按本部门已审批的年度计划抽查"));
+        }
+        if let Some(missing) = spec
+            .items
+            .iter()
+            .find(|i| !plan.lines.iter().any(|l| &l.item_code == *i))
+        {
+            return Err(bad("plan_id", format!("{missing} 不在该年度计划中")));
+        }
     }
     let mut departments = vec![lead.clone()];
     for code in &spec.partners {
         let d = org::department_by_code(db, code)
             .await?
-            .ok_or_else(|| bad("partners", format!("no department {code}")))?;
+            .ok_or_else(|| bad("partners", format!("没有编码为 {code} 的部门")))?;
         if !departments.iter().any(|x| x.id == d.id) {
             departments.push(d);
         }
@@ -148,14 +167,14 @@ pub async fn schedule(
                 AppError::field(
                     ErrorCode::CatalogItemNotPublished,
                     "item_code",
-                    format!("{code} is not published"),
+                    format!("{code} 不是已发布的监管事项"),
                 )
             })?;
         if !departments.iter().any(|d| d.kind == item.content.department_kind) {
             return Err(AppError::field(
                 ErrorCode::DepartmentNotResponsible,
                 "item_code",
-                format!("no participating department is responsible for {code}"),
+                format!("参加任务的部门均不负责 {code}"),
             ));
         }
         items.push(item);
@@ -201,7 +220,7 @@ pub async fn schedule(
         });
     }
     if candidates.is_empty() {
-        return Err(bad("item_code", "no entity in the regions is covered by these items"));
+        return Err(bad("item_code", "区域内没有这些事项的检查对象"));
     }
     let rules: Vec<StratumRule> = CLASSES
         .iter()
@@ -415,14 +434,11 @@ async fn inputs(db: &Db, id: i64) -> Result<Option<(Inputs, String)>, sqlx::Erro
 pub async fn run(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64, public_value: &str) -> AppResult<Task> {
     let public_value = public_value.trim();
     if public_value.is_empty() || public_value.chars().count() > 200 {
-        return Err(bad(
-            "public_value",
-            "the value supplied at the draw: 1 to 200 characters",
-        ));
+        return Err(bad("public_value", "现场输入值为1至200个字符"));
     }
     let t = get(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
     if t.status != "scheduled" {
-        return Err(AppError::new(ErrorCode::Conflict, "this task has already been drawn"));
+        return Err(AppError::new(ErrorCode::Conflict, "该任务已经抽取"));
     }
     let (inputs, secret_hex) = inputs(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
     let secret = hex::decode(&secret_hex).map_err(AppError::internal)?;
@@ -444,7 +460,7 @@ pub async fn run(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64, public_val
         "update draw_tasks set status = 'drawn', public_value = $2, result = $3, drawn_at = $4 where id = $1 and status = 'scheduled'")
         .bind(id).bind(public_value).bind(&result_json).bind(now).execute(&mut *c).await?.rows_affected());
     if changed != 1 {
-        return Err(AppError::new(ErrorCode::Conflict, "this task has already been drawn"));
+        return Err(AppError::new(ErrorCode::Conflict, "该任务已经抽取"));
     }
     record(
         &mut tx,

@@ -142,6 +142,31 @@ both!(an_unpublished_item_cannot_be_drawn, |app| {
         app.post_json("/api/v1/draws", &county, spec).await.code(),
         "department_not_responsible"
     );
+
+    // A task that follows the annual plan may only draw the plan's items.
+    restaurants(&app, 5).await;
+    let plan = json!({"year": 2026, "title": "计划", "lines": [{"item_code": "SJ-JG-001", "method": "random", "ratio_bp": 300}]});
+    let pid = app.post_json("/api/v1/plans", &county, plan).await.json()["plan"]["id"]
+        .as_i64()
+        .unwrap();
+    let draft = json!({"title": "x", "items": ["SJ-JG-001"], "period_start": "2026-11-24", "period_end": "2026-12-31", "plan_id": pid});
+    assert_eq!(
+        app.post_json("/api/v1/draws", &county, draft).await.code(),
+        "validation_failed",
+        "a draft plan is not followed"
+    );
+    let leader = app.as_role(Role::Leader).await;
+    app.post_json(&format!("/api/v1/plans/{pid}/approve"), &leader, json!({}))
+        .await;
+    let other = json!({"title": "x", "items": ["SJ-GS-003"], "period_start": "2026-11-24", "period_end": "2026-12-31", "plan_id": pid});
+    assert_eq!(
+        app.post_json("/api/v1/draws", &county, other).await.code(),
+        "validation_failed"
+    );
+    let ok = json!({"title": "x", "items": ["SJ-JG-001"], "period_start": "2026-11-24", "period_end": "2026-12-31", "plan_id": pid});
+    let r = app.post_json("/api/v1/draws", &county, ok).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["task"]["spec"]["plan_id"], pid);
 });
 
 async fn add_inspector(app: &TestApp, username: &str) {
