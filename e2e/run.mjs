@@ -182,6 +182,16 @@ async function main() {
         assert.match(new URL(page.url()).pathname, /^\/registry\/entities\/91420102MA4K2B8Q7G/);
         assert.ok((await page.content()).includes("现场检查"), "the inspection is on the information chain");
       });
+      await step(`${size}: an inspector scans an entity's QR code and lands on its check-in`, async () => {
+        await page.goto(`${base}/entities/91420102MA4K2B8Q7G/qr`);
+        assert.ok(await page.isVisible(".poster svg"), "poster shows the code");
+        await page.screenshot({ path: join(shots, `${size}-qr-poster.png`), fullPage: true });
+        const png = await (await page.context().request.get(`${base}/entities/91420102MA4K2B8Q7G/qr.png`)).body();
+        assert.ok(png.length > 500, "PNG served");
+        // What the code carries: open it as the phone would.
+        const svgText = await (await page.context().request.get(`${base}/entities/91420102MA4K2B8Q7G/qr.svg`)).text();
+        assert.ok(svgText.includes("<svg"));
+      });
       await step(`${size}: a leader reads plan progress and key-list coverage as charts`, async () => {
         await context.clearCookies();
         await signIn(page, "leader");

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::store::{self, Inspection, METHODS, NewInspection, OUTCOMES, SOURCES, label};
 use crate::catalog::model::CatalogItem;
 use crate::catalog::store as catalog;
-use crate::platform::auth::access::roles::REGULATORS;
+use crate::platform::auth::access::roles::{REGULATORS, REGULATORS_AND_ENTERPRISE};
 use crate::platform::auth::{Access, CurrentUser};
 use crate::platform::error::{AppError, AppResult, Problem};
 use crate::platform::web::AppState;
@@ -40,6 +40,25 @@ pub fn routes() -> Vec<RouteDef> {
         def(Method::GET, "/api/v1/inspections", Access::Roles(REGULATORS), get(list)),
         def(Method::GET, "/inspections", Access::Roles(REGULATORS), get(page)),
         def(Method::POST, "/inspections", Access::Roles(RECORDERS), post(submit)),
+        def(
+            Method::GET,
+            "/entities/{uscc}/qr.svg",
+            Access::Roles(REGULATORS_AND_ENTERPRISE),
+            get(super::qr::qr_svg),
+        ),
+        def(
+            Method::GET,
+            "/entities/{uscc}/qr.png",
+            Access::Roles(REGULATORS_AND_ENTERPRISE),
+            get(super::qr::qr_png),
+        ),
+        def(
+            Method::GET,
+            "/entities/{uscc}/qr",
+            Access::Roles(REGULATORS_AND_ENTERPRISE),
+            get(super::qr::poster),
+        ),
+        def(Method::GET, "/q/{uscc}", Access::Public, get(super::qr::scan)),
     ]
 }
 
@@ -168,8 +187,15 @@ async fn page_for(state: &AppState, user: &CurrentUser, form: InspectionForm) ->
     })
 }
 
-pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    /// Prefilled entity (after scanning its QR code).
+    pub uscc: Option<String>,
+}
+
+pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(q): Query<PageQuery>) -> AppResult<Response> {
     let form = InspectionForm {
+        uscc: q.uscc.unwrap_or_default(),
         inspected_on: crate::audit::store::china_day(state.clock.now()).to_string(),
         team: if user.role() == jianguan_rules::Role::Inspector {
             user.user.username.clone()

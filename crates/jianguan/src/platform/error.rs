@@ -44,10 +44,11 @@ pub enum ErrorCode {
     EntityOutOfScope,
     CatalogItemExists,
     InspectionTeamInvalid,
+    QrSignatureInvalid,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 28] = [
         ErrorCode::BadRequest,
         ErrorCode::ValidationFailed,
         ErrorCode::Unauthenticated,
@@ -75,6 +76,7 @@ impl ErrorCode {
         ErrorCode::EntityOutOfScope,
         ErrorCode::CatalogItemExists,
         ErrorCode::InspectionTeamInvalid,
+        ErrorCode::QrSignatureInvalid,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -106,6 +108,7 @@ impl ErrorCode {
             ErrorCode::EntityOutOfScope => "entity_out_of_scope",
             ErrorCode::CatalogItemExists => "catalog_item_exists",
             ErrorCode::InspectionTeamInvalid => "inspection_team_invalid",
+            ErrorCode::QrSignatureInvalid => "qr_signature_invalid",
         }
     }
 
@@ -138,6 +141,7 @@ impl ErrorCode {
             ErrorCode::EntityOutOfScope => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::CatalogItemExists => StatusCode::CONFLICT,
             ErrorCode::InspectionTeamInvalid => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::QrSignatureInvalid => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -171,6 +175,7 @@ impl ErrorCode {
             ErrorCode::EntityOutOfScope => "The entity is outside the catalog item's object scope",
             ErrorCode::CatalogItemExists => "Catalog item code already exists",
             ErrorCode::InspectionTeamInvalid => "The inspection team does not meet the legal requirements",
+            ErrorCode::QrSignatureInvalid => "The QR code's signature does not match",
         }
     }
 
@@ -206,6 +211,7 @@ impl ErrorCode {
             ErrorCode::EntityOutOfScope => "该市场主体不在所引用监管事项的检查对象范围内。",
             ErrorCode::CatalogItemExists => "该事项编码已存在。",
             ErrorCode::InspectionTeamInvalid => "检查人员不符合要求：现场检查须有两名以上持有效执法证的执法人员。",
+            ErrorCode::QrSignatureInvalid => "二维码无效：签名不符，可能是伪造或被篡改的二维码。",
         }
     }
 }

@@ -12,6 +12,7 @@ mod cli;
 mod draws;
 mod org;
 mod pages;
+mod qr;
 mod registry;
 mod routes_matrix;
 mod schema;
