@@ -3,6 +3,7 @@
 //! record the catalog's plans and key list count; issue 6 adds check-in,
 //! checklist answers, evidence and signing on top of it.
 
+pub mod evidence;
 pub mod qr;
 pub mod routes;
 pub mod store;

@@ -59,6 +59,20 @@ pub fn routes() -> Vec<RouteDef> {
             get(super::qr::poster),
         ),
         def(Method::GET, "/q/{uscc}", Access::Public, get(super::qr::scan)),
+        def(
+            Method::POST,
+            "/api/v1/inspections/{id}/evidence",
+            Access::Roles(RECORDERS),
+            post(super::evidence::upload).layer(axum::extract::DefaultBodyLimit::max(
+                super::evidence::MAX_BYTES + 64 * 1024,
+            )),
+        ),
+        def(
+            Method::GET,
+            "/api/v1/evidence/{id}",
+            Access::Roles(REGULATORS),
+            get(super::evidence::read),
+        ),
     ]
 }
 

@@ -27,6 +27,7 @@ pub const SQLITE_MIGRATIONS: &[Embedded] = &[
     (2, "registry", include_str!("../../migrations/sqlite/0002_registry.sql")),
     (3, "catalog", include_str!("../../migrations/sqlite/0003_catalog.sql")),
     (4, "draws", include_str!("../../migrations/sqlite/0004_draws.sql")),
+    (5, "evidence", include_str!("../../migrations/sqlite/0005_evidence.sql")),
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
@@ -42,6 +43,11 @@ pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
     ),
     (3, "catalog", include_str!("../../migrations/postgres/0003_catalog.sql")),
     (4, "draws", include_str!("../../migrations/postgres/0004_draws.sql")),
+    (
+        5,
+        "evidence",
+        include_str!("../../migrations/postgres/0005_evidence.sql"),
+    ),
 ];
 
 fn migrator(list: &[Embedded]) -> Migrator {

@@ -45,10 +45,11 @@ pub enum ErrorCode {
     CatalogItemExists,
     InspectionTeamInvalid,
     QrSignatureInvalid,
+    EvidenceTampered,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 28] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::BadRequest,
         ErrorCode::ValidationFailed,
         ErrorCode::Unauthenticated,
@@ -77,6 +78,7 @@ impl ErrorCode {
         ErrorCode::CatalogItemExists,
         ErrorCode::InspectionTeamInvalid,
         ErrorCode::QrSignatureInvalid,
+        ErrorCode::EvidenceTampered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,6 +111,7 @@ impl ErrorCode {
             ErrorCode::CatalogItemExists => "catalog_item_exists",
             ErrorCode::InspectionTeamInvalid => "inspection_team_invalid",
             ErrorCode::QrSignatureInvalid => "qr_signature_invalid",
+            ErrorCode::EvidenceTampered => "evidence_tampered",
         }
     }
 
@@ -142,6 +145,7 @@ impl ErrorCode {
             ErrorCode::CatalogItemExists => StatusCode::CONFLICT,
             ErrorCode::InspectionTeamInvalid => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::QrSignatureInvalid => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::EvidenceTampered => StatusCode::CONFLICT,
         }
     }
 
@@ -176,6 +180,7 @@ impl ErrorCode {
             ErrorCode::CatalogItemExists => "Catalog item code already exists",
             ErrorCode::InspectionTeamInvalid => "The inspection team does not meet the legal requirements",
             ErrorCode::QrSignatureInvalid => "The QR code's signature does not match",
+            ErrorCode::EvidenceTampered => "The evidence file does not match its recorded hash",
         }
     }
 
@@ -212,6 +217,7 @@ impl ErrorCode {
             ErrorCode::CatalogItemExists => "该事项编码已存在。",
             ErrorCode::InspectionTeamInvalid => "检查人员不符合要求：现场检查须有两名以上持有效执法证的执法人员。",
             ErrorCode::QrSignatureInvalid => "二维码无效：签名不符，可能是伪造或被篡改的二维码。",
+            ErrorCode::EvidenceTampered => "证据文件与登记的哈希值不符或已缺失，已停止提供，请联系管理员核查。",
         }
     }
 }

@@ -10,6 +10,7 @@ mod auth;
 mod catalog;
 mod cli;
 mod draws;
+mod evidence;
 mod org;
 mod pages;
 mod qr;

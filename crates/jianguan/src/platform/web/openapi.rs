@@ -81,6 +81,8 @@ impl Modify for BearerAuth {
         crate::catalog::routes::public_plan,
         crate::inspection::routes::create,
         crate::inspection::routes::list,
+        crate::inspection::evidence::upload,
+        crate::inspection::evidence::read,
         crate::draws::routes::list,
         crate::draws::routes::schedule,
         crate::draws::routes::one,

@@ -1,0 +1,94 @@
+//! Evidence files: stored by SHA-256, the hash in the audit chain, and an
+//! altered file detected on read instead of served.
+
+use crate::both;
+use crate::support::{Client, TestApp};
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use jianguan::catalog::sample;
+use jianguan_rules::Role;
+use serde_json::{Value, json};
+
+async fn upload(app: &TestApp, client: &Client, id: i64, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
+    let boundary = "----evidence-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/inspections/{id}/evidence"))
+        .header(header::COOKIE, client.cookie.clone().unwrap())
+        .header("x-csrf-token", client.csrf.clone().unwrap())
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let r = app.send(req).await;
+    let v = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+    (r.status, v)
+}
+
+both!(an_altered_evidence_file_is_detected_on_read, |app| {
+    sample::load(&app.db, app.clock.now()).await.unwrap();
+    let admin = app.as_role(Role::SysAdmin).await;
+    let uscc = "91420102MA4K2B8Q7G";
+    let r = app
+        .post_json(
+            "/api/v1/entities",
+            &admin,
+            json!({"uscc": uscc, "name": "示范商店", "entity_type": "company", "legal_rep": "刘洋", "status": "active",
+                   "address": "武汉市江岸区", "division_code": "420102", "industry_code": "5211"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let inspector = app.as_role(Role::Inspector).await;
+    let r = app
+        .post_json(
+            "/api/v1/inspections",
+            &inspector,
+            json!({"uscc": uscc, "items": ["SJ-JG-001"], "method": "on_site", "inspected_on": "2026-11-20",
+                   "team": ["inspector", "yichang"], "outcome": "no_problem"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["inspection"]["id"].as_i64().unwrap();
+
+    let photo = b"\xFF\xD8\xFF\xE0 a photo of the price tags";
+    let before = app.audit_count().await;
+    let (status, ev) = upload(&app, &inspector, id, "价签.jpg", photo).await;
+    assert_eq!(status, StatusCode::CREATED, "{ev}");
+    let sha = ev["sha256"].as_str().unwrap().to_string();
+    assert_eq!(sha, jianguan_rules::audit::sha256_hex(photo));
+    assert_eq!(app.audit_count().await, before + 1, "the hash is in the audit chain");
+    let (status, _) = upload(&app, &inspector, id, "setup.exe", b"MZ").await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let eid = ev["id"].as_i64().unwrap();
+    let r = app.get(&format!("/api/v1/evidence/{eid}"), &inspector).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, photo);
+    assert_eq!(r.header("x-content-sha256"), sha);
+    // Another region's inspector may not read it.
+    let yichang = app.session("yichang").await;
+    assert_eq!(
+        app.get(&format!("/api/v1/evidence/{eid}"), &yichang).await.code(),
+        "out_of_scope"
+    );
+
+    // Alter the stored file: reported, never served.
+    let path = app.state.settings.data_dir.join("evidence").join(&sha[..2]).join(&sha);
+    std::fs::write(&path, b"\xFF\xD8\xFF\xE0 a doctored photo").unwrap();
+    let r = app.get(&format!("/api/v1/evidence/{eid}"), &inspector).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.code(), "evidence_tampered");
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/evidence/{eid}"), &inspector).await.code(),
+        "evidence_tampered"
+    );
+});
