@@ -168,29 +168,47 @@ async function main() {
         assert.ok((await page.content()).includes("检查要点"));
         await page.screenshot({ path: join(shots, `${size}-portal-item.png`), fullPage: true });
       });
-      await step(`${size}: an inspection outside the list is refused, one inside is recorded`, async () => {
+      await step(`${size}: an inspector scans the QR code, checks in, is refused an item outside the list, records one inside`, async () => {
+        await context.clearCookies();
         await signIn(page, "inspector");
-        await page.goto(`${base}/inspections`);
-        await page.fill('input[name="uscc"]', "91420102MA4K2B8Q7G");
-        await page.selectOption('select[name="item_code"]', "SJ-SP-001");
-        await page.fill('input[name="team"]', "inspector，inspector2");
-        await Promise.all([page.waitForEvent("load"), page.click('form.card button[type="submit"]')]);
-        assert.match(await page.textContent(".alert.error"), /检查对象范围/);
-        await page.screenshot({ path: join(shots, `${size}-inspection-refused.png`), fullPage: true });
-        await page.selectOption('select[name="item_code"]', "SJ-SP-004");
-        await Promise.all([page.waitForEvent("load"), page.click('form.card button[type="submit"]')]);
-        assert.match(new URL(page.url()).pathname, /^\/registry\/entities\/91420102MA4K2B8Q7G/);
-        assert.ok((await page.content()).includes("现场检查"), "the inspection is on the information chain");
-      });
-      await step(`${size}: an inspector scans an entity's QR code and lands on its check-in`, async () => {
         await page.goto(`${base}/entities/91420102MA4K2B8Q7G/qr`);
         assert.ok(await page.isVisible(".poster svg"), "poster shows the code");
         await page.screenshot({ path: join(shots, `${size}-qr-poster.png`), fullPage: true });
         const png = await (await page.context().request.get(`${base}/entities/91420102MA4K2B8Q7G/qr.png`)).body();
         assert.ok(png.length > 500, "PNG served");
-        // What the code carries: open it as the phone would.
-        const svgText = await (await page.context().request.get(`${base}/entities/91420102MA4K2B8Q7G/qr.svg`)).text();
-        assert.ok(svgText.includes("<svg"));
+        // The scan: open the address the code carries.
+        const scanned = await page.getAttribute("a.qr-url", "href");
+        await page.goto(scanned);
+        assert.match(new URL(page.url()).search, /scanned=1/);
+        await page.screenshot({ path: join(shots, `${size}-scan-checkin.png`), fullPage: true });
+        await Promise.all([page.waitForURL(/checkin=/), page.click("form[data-geo] button")]);
+        assert.match(await page.textContent(".alert.ok"), /已现场签到/);
+        await page.selectOption('select[name="item_code"]', "SJ-SP-001");
+        await page.fill('input[name="team"]', "inspector，inspector2");
+        await Promise.all([page.waitForEvent("load"), page.click('form.card.stack button[type="submit"]')]);
+        assert.match(await page.textContent(".alert.error"), /检查对象范围/);
+        await page.screenshot({ path: join(shots, `${size}-inspection-refused.png`), fullPage: true });
+        await page.selectOption('select[name="item_code"]', "SJ-SP-004");
+        await Promise.all([page.waitForEvent("load"), page.click('form.card.stack button[type="submit"]')]);
+        assert.match(new URL(page.url()).pathname, /^\/registry\/entities\/91420102MA4K2B8Q7G/);
+        assert.ok((await page.content()).includes("现场检查"), "the inspection is on the information chain");
+        // A forged code is refused.
+        const r = await page.goto(scanned.replace(/s=./, "s=A"));
+        assert.equal(r.status(), 422);
+      });
+      await step(`${size}: the enterprise confirms and rates the visit and reads its receipt`, async () => {
+        await context.clearCookies();
+        await signIn(page, "enterprise");
+        await page.goto(`${base}/enterprise/inspections`);
+        const forms = await page.$$("form[action$='/confirm']");
+        assert.ok(forms.length > 0, "a visit to confirm");
+        await page.selectOption("form[action$='/confirm'] select[name=rating]", "4");
+        await Promise.all([page.waitForEvent("load"), page.click("form[action$='/confirm'] button")]);
+        assert.match(await page.textContent("main"), /已确认/);
+        await page.screenshot({ path: join(shots, `${size}-enterprise-visits.png`), fullPage: true });
+        await Promise.all([page.waitForEvent("load"), page.click("text=查看回执")]);
+        assert.match(await page.textContent("main"), /审计哈希/);
+        await page.screenshot({ path: join(shots, `${size}-receipt.png`), fullPage: true });
       });
       await step(`${size}: a leader reads plan progress and key-list coverage as charts`, async () => {
         await context.clearCookies();

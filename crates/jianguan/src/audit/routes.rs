@@ -29,6 +29,12 @@ pub fn routes() -> Vec<RouteDef> {
             get(public_checkpoints),
         ),
         def(Method::GET, "/api/v1/public/audit/key", Access::Public, get(public_key)),
+        def(
+            Method::GET,
+            "/api/v1/public/audit/entries/{seq}",
+            Access::Public,
+            get(public_entry),
+        ),
         def(Method::GET, "/portal/audit", Access::Public, get(portal_page)),
         def(Method::GET, "/api/v1/audit/entries", Access::Roles(SYS), get(entries)),
         def(Method::GET, "/api/v1/audit/verify", Access::Roles(SYS), get(verify)),
@@ -75,6 +81,41 @@ pub async fn public_key(State(state): State<AppState>) -> Json<PublicKey> {
         algorithm: "ed25519",
         public_key: hex::encode(state.key.verifying_key().as_bytes()),
     })
+}
+
+/// One entry of the chain as anyone may see it: its place, time, kind and
+/// hashes, not its payload (which may hold personal data).
+#[derive(Serialize, ToSchema)]
+pub struct PublicEntry {
+    pub seq: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub action: String,
+    pub object_type: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Check that a hash (e.g. on an inspection receipt) is in the chain.
+#[utoipa::path(get, path = "/api/v1/public/audit/entries/{seq}", tag = "audit", params(("seq" = i64, Path)),
+    responses((status = 200, body = PublicEntry), (status = 404, body = crate::platform::error::Problem)))]
+pub async fn public_entry(
+    State(state): State<AppState>,
+    axum::extract::Path(seq): axum::extract::Path<i64>,
+) -> crate::platform::error::AppResult<Json<PublicEntry>> {
+    type Row = (i64, chrono::DateTime<chrono::Utc>, String, String, String, String);
+    let row: Option<Row> = crate::on_db!(&state.db, pool => sqlx::query_as(
+        "select seq, at, action, object_type, prev_hash, hash from audit_log where seq = $1")
+        .bind(seq).fetch_optional(pool).await?);
+    let (seq, at, action, object_type, prev_hash, hash) =
+        row.ok_or_else(|| crate::platform::error::AppError::not_found("audit entry"))?;
+    Ok(Json(PublicEntry {
+        seq,
+        at,
+        action,
+        object_type,
+        prev_hash,
+        hash,
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

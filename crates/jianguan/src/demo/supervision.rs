@@ -258,6 +258,8 @@ async fn inspect(
         team: team.to_vec(),
         outcome: outcome.into(),
         notes: String::new(),
+        checkin_id: None,
+        no_checkin_reason: "历史检查记录补录".into(),
     };
     insert(db, &Actor::Cli, clock.now(), dept, &input, &[cited])
         .await

@@ -5,5 +5,6 @@
 
 pub mod evidence;
 pub mod qr;
+pub mod receipt;
 pub mod routes;
 pub mod store;

@@ -142,6 +142,8 @@ pub struct PosterPage {
     pub layout: Layout,
     pub e: Entity,
     pub svg: String,
+    /// The address the code carries, for typing in when a camera fails.
+    pub url: String,
 }
 
 /// `GET /entities/{uscc}/qr`: the printable poster.
@@ -152,11 +154,13 @@ pub async fn poster(
     Path(code): Path<String>,
 ) -> AppResult<Response> {
     let e = visible_entity(&state, &user, &code).await?;
-    let svg = svg(&url(&state, &headers, &e.uscc))?;
+    let url = url(&state, &headers, &e.uscc);
+    let svg = svg(&url)?;
     Ok(render(&PosterPage {
         layout: layout(Some(&user), "扫码监管二维码", "/registry/entities"),
         e,
         svg,
+        url,
     }))
 }
 

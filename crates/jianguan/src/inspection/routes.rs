@@ -22,6 +22,9 @@ use crate::platform::web::routes::{RouteDef, def};
 use crate::platform::web::templates::{Layout, form_error, layout, render};
 use crate::registry::routes::visible_entity;
 
+/// The enterprise user, for its own entity.
+pub const ENTERPRISE: &[jianguan_rules::Role] = &[jianguan_rules::Role::Enterprise];
+
 /// Inspectors and department administrators record inspections.
 pub const RECORDERS: &[jianguan_rules::Role] = &[
     jianguan_rules::Role::Inspector,
@@ -59,6 +62,48 @@ pub fn routes() -> Vec<RouteDef> {
             get(super::qr::poster),
         ),
         def(Method::GET, "/q/{uscc}", Access::Public, get(super::qr::scan)),
+        def(
+            Method::POST,
+            "/api/v1/checkins",
+            Access::Roles(RECORDERS),
+            post(checkin_api),
+        ),
+        def(
+            Method::POST,
+            "/api/v1/inspections/{id}/confirm",
+            Access::Roles(ENTERPRISE),
+            post(super::receipt::confirm_api),
+        ),
+        def(
+            Method::GET,
+            "/api/v1/inspections/{id}/feedback",
+            Access::Roles(super::receipt::SUPERVISORS),
+            get(super::receipt::feedback_api),
+        ),
+        def(
+            Method::GET,
+            "/enterprise/inspections",
+            Access::Roles(ENTERPRISE),
+            get(super::receipt::visits),
+        ),
+        def(
+            Method::POST,
+            "/enterprise/inspections/{id}/confirm",
+            Access::Roles(ENTERPRISE),
+            post(super::receipt::confirm_submit),
+        ),
+        def(
+            Method::GET,
+            "/inspections/{id}/receipt",
+            Access::Roles(REGULATORS_AND_ENTERPRISE),
+            get(super::receipt::receipt),
+        ),
+        def(
+            Method::POST,
+            "/inspections/checkin",
+            Access::Roles(RECORDERS),
+            post(checkin_submit),
+        ),
         def(
             Method::POST,
             "/api/v1/inspections/{id}/evidence",
@@ -166,6 +211,10 @@ pub struct InspectionForm {
     pub outcome: String,
     #[serde(default)]
     pub notes: String,
+    #[serde(default)]
+    pub checkin_id: String,
+    #[serde(default)]
+    pub no_checkin_reason: String,
 }
 
 #[derive(Template)]
@@ -175,6 +224,8 @@ pub struct ListPage {
     pub rows: Vec<Row>,
     pub items: Vec<CatalogItem>,
     pub form: InspectionForm,
+    /// Scanned but not yet checked in: offer the check-in.
+    pub offer_checkin: bool,
     pub can_record: bool,
     pub error: Option<String>,
     pub methods: Vec<(&'static str, &'static str)>,
@@ -192,6 +243,7 @@ async fn page_for(state: &AppState, user: &CurrentUser, form: InspectionForm) ->
         layout: layout(Some(user), "检查记录", "/inspections"),
         rows: rows.into_iter().map(|i| Row { i }).collect(),
         items,
+        offer_checkin: false,
         form,
         can_record: RECORDERS.contains(&user.role()) && user.department.is_some(),
         error: None,
@@ -205,11 +257,16 @@ async fn page_for(state: &AppState, user: &CurrentUser, form: InspectionForm) ->
 pub struct PageQuery {
     /// Prefilled entity (after scanning its QR code).
     pub uscc: Option<String>,
+    /// The check-in just made.
+    pub checkin: Option<i64>,
+    /// Came here by scanning the entity's code.
+    pub scanned: Option<u8>,
 }
 
 pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(q): Query<PageQuery>) -> AppResult<Response> {
     let form = InspectionForm {
-        uscc: q.uscc.unwrap_or_default(),
+        uscc: q.uscc.clone().unwrap_or_default(),
+        checkin_id: q.checkin.map(|c| c.to_string()).unwrap_or_default(),
         inspected_on: crate::audit::store::china_day(state.clock.now()).to_string(),
         team: if user.role() == jianguan_rules::Role::Inspector {
             user.user.username.clone()
@@ -221,7 +278,9 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(q): Qu
         outcome: "no_problem".into(),
         ..Default::default()
     };
-    Ok(render(&page_for(&state, &user, form).await?))
+    let mut page = page_for(&state, &user, form).await?;
+    page.offer_checkin = q.scanned == Some(1) && q.checkin.is_none() && q.uscc.is_some();
+    Ok(render(&page))
 }
 
 pub async fn submit(
@@ -255,6 +314,8 @@ pub async fn submit(
             team: split(&form.team),
             outcome: form.outcome.clone(),
             notes: form.notes.clone(),
+            checkin_id: form.checkin_id.trim().parse().ok(),
+            no_checkin_reason: form.no_checkin_reason.clone(),
         };
         store::create(&state.db, &user, state.clock.now(), &input).await
     }
@@ -266,4 +327,52 @@ pub async fn submit(
             form_error(e, page, |p, m| p.error = Some(m))
         }
     }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CheckInRequest {
+    pub uscc: String,
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
+}
+
+/// Check in at an entity (on site, after scanning its QR code).
+#[utoipa::path(post, path = "/api/v1/checkins", tag = "inspection", security(("bearer" = [])), request_body = CheckInRequest,
+    responses((status = 201, body = store::CheckIn), (status = 422, body = Problem)))]
+pub async fn checkin_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(r): ApiJson<CheckInRequest>,
+) -> AppResult<(StatusCode, Json<store::CheckIn>)> {
+    let c = store::check_in(&state.db, &user, state.clock.now(), &r.uscc, r.latitude, r.longitude).await?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CheckInForm {
+    #[serde(default)]
+    pub uscc: String,
+    #[serde(default)]
+    pub latitude: String,
+    #[serde(default)]
+    pub longitude: String,
+}
+
+pub async fn checkin_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PageForm(f): PageForm<CheckInForm>,
+) -> AppResult<Response> {
+    let c = store::check_in(
+        &state.db,
+        &user,
+        state.clock.now(),
+        &f.uscc,
+        f.latitude.trim().parse().ok(),
+        f.longitude.trim().parse().ok(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/inspections?uscc={}&checkin={}", c.uscc, c.id)).into_response())
 }

@@ -58,6 +58,13 @@ pub struct NewInspection {
     pub outcome: String,
     #[serde(default)]
     pub notes: String,
+    /// The check-in at the entity (after scanning its QR code) an on-site
+    /// inspection rests on, or
+    #[serde(default)]
+    pub checkin_id: Option<i64>,
+    /// why there is none (recorded with the inspection).
+    #[serde(default)]
+    pub no_checkin_reason: String,
 }
 
 fn adhoc() -> String {
@@ -149,6 +156,9 @@ pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &New
             cert_valid_until: u.cert_valid_until,
         });
     }
+    if input.method == "on_site" {
+        check_in_rule(db, input, uscc.as_str(), &members).await?;
+    }
     check_team(&members, input.inspected_on, input.method == "on_site")
         .map_err(|e| AppError::field(ErrorCode::InspectionTeamInvalid, "team", e))?;
     let team: Vec<String> = input.team.iter().map(|s| s.trim().to_string()).collect();
@@ -186,25 +196,31 @@ pub async fn insert(
     let team_json = serde_json::to_string(&input.team).map_err(AppError::internal)?;
     let mut tx = db.begin().await?;
     let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
-        "insert into inspections (uscc, department_id, method, source, inspected_on, team, outcome, notes, created_by, created_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id")
+        "insert into inspections (uscc, department_id, method, source, inspected_on, team, outcome, notes, created_by, created_at,
+             checkin_id, no_checkin_reason)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id")
         .bind(&input.uscc).bind(dept.id).bind(&input.method).bind(&input.source).bind(input.inspected_on)
         .bind(&team_json).bind(&input.outcome).bind(&input.notes).bind(actor.as_string()).bind(now)
+        .bind(input.checkin_id).bind(input.no_checkin_reason.trim())
         .fetch_one(&mut *c).await?);
     for c in cited {
         on_tx!(tx, conn => sqlx::query("insert into inspection_items (inspection_id, item_code, item_version) values ($1, $2, $3)")
             .bind(id).bind(&c.code).bind(c.version).execute(&mut *conn).await?.rows_affected());
     }
-    record(
+    let seq = record(
         &mut tx,
         now,
         actor,
         "inspection.recorded",
         ("inspection", &id.to_string()),
         &json!({"uscc": input.uscc, "department": dept.code, "items": cited, "method": input.method,
-                "source": input.source, "inspected_on": input.inspected_on, "team": input.team, "outcome": input.outcome}),
+                "source": input.source, "inspected_on": input.inspected_on, "team": input.team, "outcome": input.outcome,
+                "checkin_id": input.checkin_id, "no_checkin_reason": input.no_checkin_reason.trim()}),
     )
     .await?;
+    // The receipt cites this entry of the audit chain.
+    on_tx!(tx, c => sqlx::query("update inspections set audit_seq = $2 where id = $1")
+        .bind(id).bind(seq).execute(&mut *c).await?.rows_affected());
     tx.commit().await?;
     Ok(id)
 }
@@ -305,4 +321,151 @@ pub fn chain_events<'a>(db: &'a Db, uscc: &'a str) -> crate::registry::chain::So
         }
         Ok(out)
     })
+}
+
+/// 扫码监管: an on-site inspection rests on a check-in at the entity, made
+/// by one of the team on the day of the inspection, or on a recorded reason
+/// why there is none (e.g. the code was unreadable).
+async fn check_in_rule(db: &Db, input: &NewInspection, uscc: &str, team: &[Member]) -> AppResult<()> {
+    let Some(id) = input.checkin_id else {
+        if input.no_checkin_reason.trim().chars().count() >= 4 {
+            return Ok(());
+        }
+        return Err(AppError::field(
+            ErrorCode::CheckinRequired,
+            "checkin_id",
+            "现场检查须先扫码签到，或填写未签到的原因（至少4个字）",
+        ));
+    };
+    let row: Option<(String, i64, DateTime<Utc>)> = on_db!(db, pool => sqlx::query_as(
+        "select uscc, user_id, at from checkins where id = $1").bind(id).fetch_optional(pool).await?);
+    let ok = row.is_some_and(|(u, user, at)| {
+        u == uscc && team.iter().any(|m| m.id == user) && crate::audit::store::china_day(at) == input.inspected_on
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            ErrorCode::CheckinRequired,
+            "checkin_id",
+            "签到记录与被检查主体、检查人员或检查日期不符",
+        ))
+    }
+}
+
+/// A check-in at an entity by an inspector on site.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CheckIn {
+    pub id: i64,
+    pub uscc: String,
+    pub at: DateTime<Utc>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+/// Record that `user` is at `uscc` now (time and, when the phone gives it,
+/// place).
+pub async fn check_in(
+    db: &Db,
+    user: &CurrentUser,
+    now: DateTime<Utc>,
+    uscc: &str,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+) -> AppResult<CheckIn> {
+    let uscc = Uscc::parse(uscc).map_err(|e| AppError::field(ErrorCode::InvalidUscc, "uscc", e.to_string()))?;
+    let entity = registry::get(db, uscc.as_str())
+        .await?
+        .ok_or_else(|| AppError::not_found("entity"))?;
+    if !jianguan_rules::DivisionCode::parse(&entity.division_code).is_ok_and(|d| user.scope().covers(&d)) {
+        return Err(AppError::out_of_scope());
+    }
+    let place = match (latitude, longitude) {
+        (Some(a), Some(b)) if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&b) => (Some(a), Some(b)),
+        _ => (None, None),
+    };
+    let mut tx = db.begin().await?;
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "insert into checkins (uscc, user_id, at, latitude, longitude) values ($1, $2, $3, $4, $5) returning id")
+        .bind(uscc.as_str()).bind(user.user.id).bind(now).bind(place.0).bind(place.1).fetch_one(&mut *c).await?);
+    record(
+        &mut tx,
+        now,
+        &user.actor(),
+        "inspection.checked_in",
+        ("entity", uscc.as_str()),
+        &json!({"checkin_id": id, "latitude": place.0, "longitude": place.1}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(CheckIn {
+        id,
+        uscc: uscc.as_str().to_string(),
+        at: now,
+        latitude: place.0,
+        longitude: place.1,
+    })
+}
+
+/// The enterprise's confirmation and rating of a visit.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Feedback {
+    /// 1 (poor) to 5 (good).
+    pub rating: i32,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// The enterprise user confirms and rates an inspection of its entity, once.
+pub async fn confirm(db: &Db, user: &CurrentUser, now: DateTime<Utc>, id: i64, f: &Feedback) -> AppResult<()> {
+    if !(1..=5).contains(&f.rating) {
+        return Err(AppError::field(ErrorCode::ValidationFailed, "rating", "评分为1至5"));
+    }
+    if f.comment.chars().count() > 1000 {
+        return Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            "comment",
+            "意见不超过1000字",
+        ));
+    }
+    let uscc: Option<String> = on_db!(db, pool => sqlx::query_scalar("select uscc from inspections where id = $1")
+        .bind(id).fetch_optional(pool).await?);
+    let uscc = uscc.ok_or_else(|| AppError::not_found("inspection"))?;
+    if user.user.uscc.as_deref() != Some(uscc.as_str()) {
+        return Err(AppError::out_of_scope());
+    }
+    let mut tx = db.begin().await?;
+    let done: Option<i64> = on_tx!(tx, c => sqlx::query_scalar("select inspection_id from inspection_feedback where inspection_id = $1")
+        .bind(id).fetch_optional(&mut *c).await?);
+    if done.is_some() {
+        return Err(AppError::new(ErrorCode::Conflict, "该检查已确认"));
+    }
+    on_tx!(tx, c => sqlx::query(
+        "insert into inspection_feedback (inspection_id, confirmed_at, rating, comment, user_id) values ($1, $2, $3, $4, $5)")
+        .bind(id).bind(now).bind(f.rating).bind(f.comment.trim()).bind(user.user.id).execute(&mut *c).await?.rows_affected());
+    record(
+        &mut tx,
+        now,
+        &user.actor(),
+        "inspection.confirmed",
+        ("inspection", &id.to_string()),
+        &json!({"rating": f.rating, "comment": f.comment.trim()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The feedback on an inspection, if any: (rating, comment, confirmed at).
+pub async fn feedback(db: &Db, id: i64) -> Result<Option<(i32, String, DateTime<Utc>)>, sqlx::Error> {
+    Ok(on_db!(db, pool => sqlx::query_as(
+        "select rating, comment, confirmed_at from inspection_feedback where inspection_id = $1")
+        .bind(id).fetch_optional(pool).await?))
+}
+
+/// The audit entry (sequence number, hash) an inspection was recorded in.
+pub async fn audit_entry(db: &Db, id: i64) -> Result<Option<(i64, String)>, sqlx::Error> {
+    Ok(on_db!(db, pool => sqlx::query_as(
+        "select a.seq, a.hash from inspections i join audit_log a on a.seq = i.audit_seq where i.id = $1")
+        .bind(id).fetch_optional(pool).await?))
 }

@@ -28,6 +28,7 @@ pub const SQLITE_MIGRATIONS: &[Embedded] = &[
     (3, "catalog", include_str!("../../migrations/sqlite/0003_catalog.sql")),
     (4, "draws", include_str!("../../migrations/sqlite/0004_draws.sql")),
     (5, "evidence", include_str!("../../migrations/sqlite/0005_evidence.sql")),
+    (6, "checkins", include_str!("../../migrations/sqlite/0006_checkins.sql")),
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
@@ -47,6 +48,11 @@ pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
         5,
         "evidence",
         include_str!("../../migrations/postgres/0005_evidence.sql"),
+    ),
+    (
+        6,
+        "checkins",
+        include_str!("../../migrations/postgres/0006_checkins.sql"),
     ),
 ];
 

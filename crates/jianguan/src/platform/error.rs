@@ -46,10 +46,11 @@ pub enum ErrorCode {
     InspectionTeamInvalid,
     QrSignatureInvalid,
     EvidenceTampered,
+    CheckinRequired,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::BadRequest,
         ErrorCode::ValidationFailed,
         ErrorCode::Unauthenticated,
@@ -79,6 +80,7 @@ impl ErrorCode {
         ErrorCode::InspectionTeamInvalid,
         ErrorCode::QrSignatureInvalid,
         ErrorCode::EvidenceTampered,
+        ErrorCode::CheckinRequired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -112,6 +114,7 @@ impl ErrorCode {
             ErrorCode::InspectionTeamInvalid => "inspection_team_invalid",
             ErrorCode::QrSignatureInvalid => "qr_signature_invalid",
             ErrorCode::EvidenceTampered => "evidence_tampered",
+            ErrorCode::CheckinRequired => "checkin_required",
         }
     }
 
@@ -146,6 +149,7 @@ impl ErrorCode {
             ErrorCode::InspectionTeamInvalid => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::QrSignatureInvalid => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::EvidenceTampered => StatusCode::CONFLICT,
+            ErrorCode::CheckinRequired => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -181,6 +185,7 @@ impl ErrorCode {
             ErrorCode::InspectionTeamInvalid => "The inspection team does not meet the legal requirements",
             ErrorCode::QrSignatureInvalid => "The QR code's signature does not match",
             ErrorCode::EvidenceTampered => "The evidence file does not match its recorded hash",
+            ErrorCode::CheckinRequired => "An on-site inspection needs a check-in at the entity or a recorded reason",
         }
     }
 
@@ -218,6 +223,7 @@ impl ErrorCode {
             ErrorCode::InspectionTeamInvalid => "检查人员不符合要求：现场检查须有两名以上持有效执法证的执法人员。",
             ErrorCode::QrSignatureInvalid => "二维码无效：签名不符，可能是伪造或被篡改的二维码。",
             ErrorCode::EvidenceTampered => "证据文件与登记的哈希值不符或已缺失，已停止提供，请联系管理员核查。",
+            ErrorCode::CheckinRequired => "现场检查须先扫码签到，或填写未签到的原因。",
         }
     }
 }

@@ -54,7 +54,8 @@ async fn licence(app: &TestApp, uscc: &str, kind: &str) {
 }
 
 fn inspection(uscc: &str, items: &[&str], team: &[&str], on: &str) -> Value {
-    json!({"uscc": uscc, "items": items, "method": "on_site", "inspected_on": on, "team": team, "outcome": "no_problem"})
+    json!({"uscc": uscc, "items": items, "method": "on_site", "inspected_on": on, "team": team, "outcome": "no_problem",
+           "no_checkin_reason": "测试中补录的检查"})
 }
 
 async fn inspections(app: &TestApp) -> i64 {
@@ -125,6 +126,7 @@ both!(the_guard_refuses_actions_outside_the_list, |app| {
             ("inspected_on", "2026-11-21".into()),
             ("team", "inspector，yichang".into()),
             ("outcome", "no_problem".into()),
+            ("no_checkin_reason", "二维码损毁无法扫描".into()),
         ]
     };
     for (item, status, words) in [

@@ -17,3 +17,4 @@ mod qr;
 mod registry;
 mod routes_matrix;
 mod schema;
+mod visits;

@@ -43,6 +43,9 @@ fn nav_for(role: Option<Role>) -> Vec<(&'static str, &'static str)> {
         }
         Some(r) => {
             v.push(("/home", "工作台"));
+            if r == Role::Enterprise {
+                v.push(("/enterprise/inspections", "检查记录确认"));
+            }
             if r != Role::Enterprise {
                 v.push(("/registry/entities", "市场主体"));
                 v.push(("/catalog", "监管事项"));
