@@ -24,3 +24,13 @@ create table inspection_feedback (
     comment       text not null default '',
     user_id       bigint not null references users(id)
 );
+
+-- Conflicts of interest an inspector declares with an entity (回避,
+-- 行政处罚法第四十三条): never drawn for it.
+create table conflicts (
+    user_id     bigint not null references users(id),
+    uscc        text not null,
+    reason      text not null,
+    declared_at timestamptz not null,
+    primary key (user_id, uscc)
+);

@@ -41,6 +41,12 @@ pub fn routes() -> Vec<RouteDef> {
             Access::Roles(ADMINS),
             post(recuse),
         ),
+        def(
+            Method::POST,
+            "/api/v1/conflicts",
+            Access::Roles(INSPECTORS),
+            post(declare),
+        ),
         def(Method::GET, "/api/v1/public/draws", Access::Public, get(public_list)),
         def(
             Method::GET,
@@ -83,6 +89,27 @@ async fn may_draw(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<()
             "only the lead department draws its task",
         ))
     }
+}
+
+const INSPECTORS: &[jianguan_rules::Role] = &[jianguan_rules::Role::Inspector];
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ConflictRequest {
+    pub uscc: String,
+    pub reason: String,
+}
+
+/// Declare a conflict of interest with an entity: the caller is never drawn
+/// to inspect it.
+#[utoipa::path(post, path = "/api/v1/conflicts", tag = "draw", security(("bearer" = [])), request_body = ConflictRequest,
+    responses((status = 204), (status = 422, body = Problem)))]
+pub async fn declare(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(r): ApiJson<ConflictRequest>,
+) -> AppResult<StatusCode> {
+    store::declare_conflict(&state.db, &user, state.clock.now(), &r.uscc, &r.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Serialize, ToSchema)]

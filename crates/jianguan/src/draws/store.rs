@@ -256,7 +256,7 @@ pub async fn schedule(
     };
     // Recusal (回避): whoever inspected the entity under one of the items
     // last time is not drawn for it again.
-    let recusals: Vec<Recusal> = recent_teams(db, &item_codes)
+    let mut recusals: Vec<Recusal> = recent_teams(db, &item_codes)
         .await?
         .into_iter()
         .flat_map(|(code, team)| {
@@ -266,6 +266,16 @@ pub async fn schedule(
             })
         })
         .collect();
+    // ... nor whoever declared a conflict of interest with the entity.
+    let declared: Vec<(String, String)> = on_db!(db, pool => sqlx::query_as(
+        "select u.username, c.uscc from conflicts c join users u on u.id = c.user_id").fetch_all(pool).await?);
+    for (inspector, code) in declared {
+        if inspectors.iter().any(|i| i.id == inspector)
+            && !recusals.iter().any(|r| r.inspector == inspector && r.code == code)
+        {
+            recusals.push(Recusal { inspector, code });
+        }
+    }
     let compact = CompactCandidates::from_candidates(&candidates).map_err(|e| bad("items", e.to_string()))?;
     let snapshot_digest = draw::snapshot_digest(&compact, &rules, &full);
     let inspector_digest = draw::inspector_digest(&inspectors, &needs, &recusals);
@@ -613,4 +623,36 @@ pub async fn results(db: &Db, task: &Task) -> Result<Vec<DrawnResult>, sqlx::Err
         });
     }
     Ok(out)
+}
+
+/// An inspector declares a conflict of interest with an entity (回避,
+/// 行政处罚法第四十三条); later draws never pair them.
+pub async fn declare_conflict(
+    db: &Db,
+    user: &crate::platform::auth::CurrentUser,
+    now: DateTime<Utc>,
+    uscc: &str,
+    reason: &str,
+) -> AppResult<()> {
+    let code = jianguan_rules::Uscc::parse(uscc)
+        .map_err(|e| AppError::field(ErrorCode::InvalidUscc, "uscc", e.to_string()))?;
+    if reason.trim().chars().count() < 2 {
+        return Err(bad("reason", "请说明回避理由"));
+    }
+    let mut tx = db.begin().await?;
+    on_tx!(tx, c => sqlx::query(
+        "insert into conflicts (user_id, uscc, reason, declared_at) values ($1, $2, $3, $4)
+         on conflict (user_id, uscc) do update set reason = excluded.reason")
+        .bind(user.user.id).bind(code.as_str()).bind(reason.trim()).bind(now).execute(&mut *c).await?.rows_affected());
+    record(
+        &mut tx,
+        now,
+        &user.actor(),
+        "draw.conflict_declared",
+        ("entity", code.as_str()),
+        &json!({"user_id": user.user.id, "reason": reason.trim()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

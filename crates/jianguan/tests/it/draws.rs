@@ -276,3 +276,65 @@ both!(a_recusal_after_the_draw_is_replayed_and_results_are_published, |app| {
         .text();
     assert!(csv.contains("发现问题，责令整改") && csv.contains(&code), "{csv}");
 });
+
+both!(a_declared_conflict_keeps_the_inspector_away, |app| {
+    sample::load(&app.db, app.clock.now()).await.unwrap();
+    restaurants(&app, 12).await;
+    add_inspector(&app, "inspector_b").await;
+    add_inspector(&app, "inspector_c").await;
+    // The fixture inspector declares a conflict with every restaurant
+    // (行政处罚法第四十三条).
+    let inspector = app.as_role(Role::Inspector).await;
+    let codes: Vec<String> = (0..12)
+        .map(|i| {
+            let body = format!("MA4K{:04}", 100 + i);
+            let oc = jianguan_rules::Uscc::org_check_char(&body).unwrap();
+            jianguan_rules::Uscc::with_check_char(&format!("91420102{body}{oc}"))
+                .unwrap()
+                .as_str()
+                .to_string()
+        })
+        .collect();
+    for c in &codes {
+        let r = app
+            .post_json(
+                "/api/v1/conflicts",
+                &inspector,
+                json!({"uscc": c, "reason": "亲属经营"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    }
+    let county = app.session("countyadmin").await;
+    let spec = json!({"title": "明码标价抽查", "items": ["SJ-JG-001"], "period_start": "2026-11-24",
+                      "period_end": "2026-12-31", "ratios": {"B": 10000}});
+    let id = app.post_json("/api/v1/draws", &county, spec).await.json()["task"]["id"]
+        .as_i64()
+        .unwrap();
+    let drawn = app
+        .post_json(
+            &format!("/api/v1/draws/{id}/draw"),
+            &county,
+            json!({"public_value": "7"}),
+        )
+        .await
+        .json();
+    let teams = drawn["task"]["result"]["teams"].as_array().unwrap().clone();
+    assert_eq!(teams.len(), 12);
+    for t in &teams {
+        let members: Vec<&str> = t["inspectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(!members.contains(&"inspector"), "{t}");
+        assert_eq!(members.len(), 2);
+    }
+    let bundle = app
+        .get(&format!("/api/v1/public/draws/{id}/bundle"), &Client::anonymous())
+        .await
+        .json();
+    assert_eq!(bundle["recusals"].as_array().unwrap().len(), 12);
+    assert_eq!(verify_cli(&bundle).0, 0);
+});
