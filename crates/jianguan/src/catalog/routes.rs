@@ -169,8 +169,8 @@ pub async fn list(State(state): State<AppState>, Query(f): Query<CatalogFilter>)
     }))
 }
 
-/// Create an item (a draft unless `status` says otherwise is not offered:
-/// items are published explicitly).
+/// Create an item, as a draft (items are published explicitly, with
+/// `POST /api/v1/catalog/{code}/publish`).
 #[utoipa::path(post, path = "/api/v1/catalog", tag = "catalog", security(("bearer" = [])), request_body = ItemInput,
     responses((status = 201, body = ItemOne), (status = 409, description = "catalog_item_exists", body = Problem),
               (status = 422, description = "validation_failed", body = Problem)))]
