@@ -18,10 +18,7 @@ use jianguan::audit::Actor;
 use jianguan::draws::store::{TaskSpec, run, schedule};
 use jianguan::org::model::{DeptKind, NewDepartment, NewUser};
 use jianguan::platform::db::{Db, DbOptions};
-use jianguan::registry::generate::Generator;
-use jianguan::registry::store::upsert_batch;
 use jianguan_rules::Role;
-use jianguan_rules::draw::{CompactCandidates, DrawInput};
 use std::time::Instant;
 
 fn main() {
@@ -39,17 +36,10 @@ fn main() {
         let db = Db::connect(&url, &DbOptions::default()).await.unwrap();
         db.migrate().await.unwrap();
         jianguan::registry::refdata::ensure_loaded(&db).await.unwrap();
-        let g = Generator::new(1);
         let t = Instant::now();
-        let mut start = 0;
-        while start < n {
-            let end = (start + 5000).min(n);
-            let rows: Vec<_> = (start..end).filter_map(|i| g.entity(i)).collect();
-            let mut tx = db.begin().await.unwrap();
-            upsert_batch(&mut tx, &Actor::Cli, Utc::now(), &rows, ("bench", "x"), serde_json::json!({})).await.unwrap();
-            tx.commit().await.unwrap();
-            start = end;
-        }
+        jianguan::demo::load_entities(&db, &jianguan::platform::clock::Clock::System, n, 1, |_| {})
+            .await
+            .unwrap();
         eprintln!("loaded {n} entities in {:.1}s", t.elapsed().as_secs_f64());
         jianguan::catalog::sample::load(&db, Utc::now()).await.unwrap();
         let now = Utc::now();
@@ -101,15 +91,8 @@ fn main() {
         };
         let inputs: jianguan::draws::store::Inputs = serde_json::from_str(&inputs).unwrap();
         let secret = hex::decode(secret).unwrap();
-        let compact = CompactCandidates::from_candidates(&inputs.candidates).unwrap();
-        let input = DrawInput {
-            candidates: &compact,
-            rules: &inputs.rules,
-            full: &inputs.full,
-            inspectors: &inputs.inspectors,
-            needs: &inputs.needs,
-            recusals: &inputs.recusals,
-        };
+        let compact = inputs.compact().unwrap();
+        let input = inputs.input(&compact);
         let t = Instant::now();
         let bare = jianguan_rules::draw::draw(&input, &secret, "3051.27").unwrap();
         let baseline = t.elapsed().as_secs_f64();

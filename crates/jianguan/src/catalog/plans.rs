@@ -476,6 +476,9 @@ pub async fn progress(db: &Db, plan: &Plan) -> Result<Vec<LineProgress>, sqlx::E
         NaiveDate::from_ymd_opt(plan.year, 1, 1).unwrap_or_default(),
         NaiveDate::from_ymd_opt(plan.year, 12, 31).unwrap_or_default(),
     );
+    // The plan's department kind: whose inspections count.
+    let kind: String = on_db!(db, pool => sqlx::query_scalar("select kind from departments where id = $1")
+        .bind(plan.department_id).fetch_one(pool).await?);
     let mut out = Vec::new();
     for l in &plan.lines {
         let item = store::get(db, &l.item_code).await?;
@@ -514,8 +517,6 @@ pub async fn progress(db: &Db, plan: &Plan) -> Result<Vec<LineProgress>, sqlx::E
              where ii.item_code = $1 and d.kind = $2 and d.division_code like $3 and i.inspected_on >= $4
                and i.inspected_on <= $5 and i.source in ({marks})"
         );
-        let kind: String = on_db!(db, pool => sqlx::query_scalar("select kind from departments where id = $1")
-            .bind(plan.department_id).fetch_one(pool).await?);
         let done: i64 = on_db!(db, pool => {
             let mut q = sqlx::query_scalar(&sql).bind(&l.item_code).bind(&kind).bind(&like).bind(start).bind(end);
             for src in sources {

@@ -236,6 +236,11 @@ pub async fn update(
     one(State(state), Path(code)).await
 }
 
+async fn move_to(state: &AppState, user: &CurrentUser, code: &str, to: ItemStatus) -> AppResult<Json<ItemOne>> {
+    let item = store::set_status(&state.db, &Editor::of(user), state.clock.now(), code, to).await?;
+    Ok(Json(ItemOne { item }))
+}
+
 /// Publish a draft (or re-instate a retired item).
 #[utoipa::path(post, path = "/api/v1/catalog/{code}/publish", tag = "catalog", security(("bearer" = [])),
     params(("code" = String, Path)), responses((status = 200, body = ItemOne), (status = 409, description = "conflict", body = Problem)))]
@@ -244,15 +249,7 @@ pub async fn publish(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> AppResult<Json<ItemOne>> {
-    let item = store::set_status(
-        &state.db,
-        &Editor::of(&user),
-        state.clock.now(),
-        &code,
-        ItemStatus::Published,
-    )
-    .await?;
-    Ok(Json(ItemOne { item }))
+    move_to(&state, &user, &code, ItemStatus::Published).await
 }
 
 /// Retire a published item: no new action may cite it.
@@ -263,15 +260,7 @@ pub async fn retire(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> AppResult<Json<ItemOne>> {
-    let item = store::set_status(
-        &state.db,
-        &Editor::of(&user),
-        state.clock.now(),
-        &code,
-        ItemStatus::Retired,
-    )
-    .await?;
-    Ok(Json(ItemOne { item }))
+    move_to(&state, &user, &code, ItemStatus::Retired).await
 }
 
 #[derive(Serialize, ToSchema)]

@@ -20,18 +20,12 @@ pub const CATALOG_CSV: &str = include_str!("../../data/catalog/catalog.csv");
 pub const KEY_ITEMS_CSV: &str = include_str!("../../data/catalog/key-items.csv");
 pub const TOLERANCE_CSV: &str = include_str!("../../data/catalog/tolerance.csv");
 
-fn err(e: crate::platform::error::AppError) -> anyhow::Error {
-    anyhow::anyhow!("{}: {}", e.code.as_str(), e.detail)
-}
-
 /// Load the shipped catalog, key items and tolerance lists. Tolerance
 /// entries go to the top department of each kind (the province's bureau),
 /// once.
 pub async fn load(db: &Db, now: DateTime<Utc>) -> anyhow::Result<CatalogImportReport> {
     let table = read_bytes(CATALOG_CSV.as_bytes(), "csv")?;
-    let report = io::import(db, &super::store::Editor::system(Actor::Cli), now, &table)
-        .await
-        .map_err(err)?;
+    let report = io::import(db, &super::store::Editor::system(Actor::Cli), now, &table).await?;
     if !report.errors.is_empty() {
         anyhow::bail!("the shipped catalog has bad rows: {:?}", report.errors);
     }
@@ -43,9 +37,7 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> anyhow::Result<CatalogImportRe
             reason: at(1),
             period: at(2),
         };
-        keylist::add_item(db, &super::store::Editor::system(Actor::Cli), now, &input)
-            .await
-            .map_err(err)?;
+        keylist::add_item(db, &super::store::Editor::system(Actor::Cli), now, &input).await?;
     }
     let tol = read_bytes(TOLERANCE_CSV.as_bytes(), "csv")?;
     for kind in [DeptKind::MarketRegulation, DeptKind::DrugAdministration] {
@@ -72,7 +64,7 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> anyhow::Result<CatalogImportRe
                 conditions: at(5),
                 treatment: at(6),
             };
-            tolerance::add(db, &Actor::Cli, now, dept_id, &e).await.map_err(err)?;
+            tolerance::add(db, &Actor::Cli, now, dept_id, &e).await?;
         }
     }
     Ok(report)

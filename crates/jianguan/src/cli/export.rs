@@ -36,7 +36,7 @@ async fn run_catalog(a: CatalogExportArgs) -> anyhow::Result<ExitCode> {
         .map(|v| v.len())
         .unwrap_or(0);
     db.close().await;
-    let bytes = bytes.map_err(|e| anyhow::anyhow!("{}: {}", e.code.as_str(), e.detail))?;
+    let bytes = bytes?;
     std::fs::write(&a.file, bytes)?;
     println!("wrote {n} catalog items to {}", a.file.display());
     Ok(ExitCode::SUCCESS)

@@ -57,7 +57,7 @@ async fn run_catalog(a: CatalogImportArgs) -> anyhow::Result<ExitCode> {
     )
     .await;
     db.close().await;
-    let report = report.map_err(|e| anyhow::anyhow!("{}: {}", e.code.as_str(), e.detail))?;
+    let report = report?;
     println!(
         "{} rows: {} created, {} updated, {} new versions, {} unchanged, {} rejected",
         report.total_rows,

@@ -42,10 +42,6 @@ const LICENCES: &[(&str, &str, &str)] = &[
     ("841", "特种设备使用登记证", "梯11鄂A"),
 ];
 
-fn e(err: crate::platform::error::AppError) -> anyhow::Error {
-    anyhow::anyhow!("{}: {}", err.code.as_str(), err.detail)
-}
-
 async fn grant_licences(db: &Db, clock: &Clock) -> anyhow::Result<()> {
     let now = clock.now();
     let mut tx = db.begin().await?;
@@ -117,8 +113,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<usize> {
                 &jianguan_rules::access::DataScope::All,
                 &input,
             )
-            .await
-            .map_err(e)?;
+            .await?;
             if n % 2 == 0 {
                 let (start, _) = k.period.bounds(today);
                 let day = (today - Duration::days(n as i64 * 3)).max(start);
@@ -190,12 +185,8 @@ async fn load_draws(
         exclude_recent_months: 12,
         plan_id: None,
     };
-    let id = schedule(db, &Actor::Cli, now - Duration::days(45), jiangan, &joint)
-        .await
-        .map_err(e)?;
-    let task = run(db, &Actor::Cli, now - Duration::days(41), id, "3051.27")
-        .await
-        .map_err(e)?;
+    let id = schedule(db, &Actor::Cli, now - Duration::days(45), jiangan, &joint).await?;
+    let task = run(db, &Actor::Cli, now - Duration::days(41), id, "3051.27").await?;
     // Carried out: each drawn entity inspected under the district's item.
     if let Some(result) = task.result {
         for (n, s) in result.selected.iter().enumerate() {
@@ -221,7 +212,7 @@ async fn load_draws(
         exclude_recent_months: 12,
         plan_id,
     };
-    schedule(db, &Actor::Cli, now, jiangan, &scheduled).await.map_err(e)?;
+    schedule(db, &Actor::Cli, now, jiangan, &scheduled).await?;
     Ok(())
 }
 
@@ -243,7 +234,7 @@ async fn inspect(
     let day = day
         .max(entity.established_on.unwrap_or(day))
         .min(crate::audit::store::china_day(clock.now()));
-    let cited = authorize(db, dept.kind, item_code, &entity, day).await.map_err(e)?;
+    let cited = authorize(db, dept.kind, item_code, &entity, day).await?;
     let outcome = if uscc.ends_with(['3', '7', 'A']) {
         "rectify"
     } else {
@@ -261,9 +252,7 @@ async fn inspect(
         checkin_id: None,
         no_checkin_reason: "历史检查记录补录".into(),
     };
-    insert(db, &Actor::Cli, clock.now(), dept, &input, &[cited])
-        .await
-        .map_err(e)?;
+    insert(db, &Actor::Cli, clock.now(), dept, &input, &[cited]).await?;
     Ok(())
 }
 
@@ -328,9 +317,9 @@ async fn load_plans(db: &Db, clock: &Clock, year: i32) -> anyhow::Result<()> {
             title: format!("{year}年{title}"),
             lines,
         };
-        let id = plans::create(db, &Actor::Cli, now, &dept, &p).await.map_err(e)?;
+        let id = plans::create(db, &Actor::Cli, now, &dept, &p).await?;
         for to in steps {
-            plans::advance(db, &Actor::Cli, now, id, to).await.map_err(e)?;
+            plans::advance(db, &Actor::Cli, now, id, to).await?;
         }
     }
     Ok(())

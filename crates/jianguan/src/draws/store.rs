@@ -76,6 +76,25 @@ pub struct Inputs {
     pub recusals: Vec<Recusal>,
 }
 
+impl Inputs {
+    /// The candidates in the algorithm's compact form.
+    pub fn compact(&self) -> AppResult<CompactCandidates> {
+        CompactCandidates::from_candidates(&self.candidates).map_err(AppError::internal)
+    }
+
+    /// The draw's input over `compact` (from [`Inputs::compact`]).
+    pub fn input<'a>(&'a self, compact: &'a CompactCandidates) -> DrawInput<'a> {
+        DrawInput {
+            candidates: compact,
+            rules: &self.rules,
+            full: &self.full,
+            inspectors: &self.inspectors,
+            needs: &self.needs,
+            recusals: &self.recusals,
+        }
+    }
+}
+
 /// A task as listed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Task {
@@ -452,15 +471,8 @@ pub async fn run(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64, public_val
     }
     let (inputs, secret_hex) = inputs(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
     let secret = hex::decode(&secret_hex).map_err(AppError::internal)?;
-    let compact = CompactCandidates::from_candidates(&inputs.candidates).map_err(AppError::internal)?;
-    let input = DrawInput {
-        candidates: &compact,
-        rules: &inputs.rules,
-        full: &inputs.full,
-        inspectors: &inputs.inspectors,
-        needs: &inputs.needs,
-        recusals: &inputs.recusals,
-    };
+    let compact = inputs.compact()?;
+    let input = inputs.input(&compact);
     // The draw is CPU work over possibly millions of candidates.
     let result =
         tokio::task::block_in_place(|| draw::draw(&input, &secret, public_value)).map_err(AppError::internal)?;
@@ -504,15 +516,8 @@ pub async fn recuse(
     };
     let (inputs, secret_hex) = inputs(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
     let secret = hex::decode(&secret_hex).map_err(AppError::internal)?;
-    let compact = CompactCandidates::from_candidates(&inputs.candidates).map_err(AppError::internal)?;
-    let input = DrawInput {
-        candidates: &compact,
-        rules: &inputs.rules,
-        full: &inputs.full,
-        inspectors: &inputs.inspectors,
-        needs: &inputs.needs,
-        recusals: &inputs.recusals,
-    };
+    let compact = inputs.compact()?;
+    let input = inputs.input(&compact);
     let entry = draw::replace(&mut result, &input, &secret, code, inspector)
         .map_err(|e| AppError::field(ErrorCode::ValidationFailed, "team", e.to_string()))?;
     let mut replacements: Vec<draw::Replacement> = replacements_of(db, id).await?;

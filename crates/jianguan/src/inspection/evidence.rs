@@ -67,22 +67,9 @@ pub async fn upload(
     if user.role() != jianguan_rules::Role::SysAdmin && user.department.as_ref().map(|d| d.id) != Some(dept) {
         return Err(AppError::new(ErrorCode::Forbidden, "只有实施检查的部门可以上传证据"));
     }
-    let mut file = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::new(ErrorCode::BadRequest, format!("upload: {e}")))?
-    {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("evidence").to_string();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| AppError::new(ErrorCode::PayloadTooLarge, format!("upload: {e}")))?;
-            file = Some((name, bytes));
-        }
-    }
-    let (name, bytes) = file.ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "file", "请选择文件"))?;
+    let (name, bytes) = crate::platform::web::extract::upload_field(&mut multipart)
+        .await?
+        .ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "file", "请选择文件"))?;
     if bytes.len() > MAX_BYTES {
         return Err(AppError::new(ErrorCode::PayloadTooLarge, "证据文件不能超过 50 MB"));
     }

@@ -389,6 +389,16 @@ impl AppError {
     }
 }
 
+/// `code: detail`, so that command-line callers can pass an [`AppError`] on
+/// with `?` into `anyhow`.
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.detail)
+    }
+}
+
+impl std::error::Error for AppError {}
+
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         AppError::internal(err)

@@ -4,8 +4,7 @@
 
 use crate::both;
 use crate::support::{Client, TestApp};
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use chrono::NaiveDate;
 use jianguan::audit::Actor;
 use jianguan::catalog::{io, sample, store};
@@ -260,31 +259,8 @@ both!(a_change_to_a_published_item_is_a_new_version, |app| {
     assert_eq!(r.code(), "catalog_item_not_published");
 });
 
-fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "----jianguan-test-boundary";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 async fn upload(app: &TestApp, client: &Client, name: &str, bytes: &[u8]) -> Value {
-    let (ctype, body) = multipart(name, bytes);
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri("/api/v1/catalog/import")
-        .header(header::COOKIE, client.cookie.clone().unwrap())
-        .header("x-csrf-token", client.csrf.clone().unwrap())
-        .header(header::CONTENT_TYPE, ctype)
-        .body(Body::from(body))
-        .unwrap();
-    let r = app.send(req).await;
+    let r = app.upload_file("/api/v1/catalog/import", client, name, bytes).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     r.json()
 }

@@ -3,34 +3,16 @@
 
 use crate::both;
 use crate::support::{Client, TestApp};
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::StatusCode;
 use jianguan::catalog::sample;
 use jianguan_rules::Role;
 use serde_json::{Value, json};
 
 async fn upload(app: &TestApp, client: &Client, id: i64, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
-    let boundary = "----evidence-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(format!("/api/v1/inspections/{id}/evidence"))
-        .header(header::COOKIE, client.cookie.clone().unwrap())
-        .header("x-csrf-token", client.csrf.clone().unwrap())
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .unwrap();
-    let r = app.send(req).await;
-    let v = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
-    (r.status, v)
+    let r = app
+        .upload_file(&format!("/api/v1/inspections/{id}/evidence"), client, name, bytes)
+        .await;
+    (r.status, serde_json::from_slice(&r.body).unwrap_or(Value::Null))
 }
 
 both!(an_altered_evidence_file_is_detected_on_read, |app| {

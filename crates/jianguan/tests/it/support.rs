@@ -259,6 +259,28 @@ impl TestApp {
         self.send(b.body(Body::from(body)).unwrap()).await
     }
 
+    /// POST a multipart upload with one `file` field, as a signed-in client.
+    pub async fn upload_file(&self, path: &str, client: &Client, name: &str, bytes: &[u8]) -> TestResponse {
+        let boundary = "----jianguan-test-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut b = Request::builder().method(Method::POST).uri(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        if let Some(c) = &client.cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        if let Some(csrf) = &client.csrf {
+            b = b.header("x-csrf-token", csrf);
+        }
+        self.send(b.body(Body::from(body)).unwrap()).await
+    }
+
     /// Execute raw SQL on the test database (for tampering tests).
     pub async fn exec(&self, sql: &str) {
         match &self.db {

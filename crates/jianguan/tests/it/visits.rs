@@ -175,7 +175,7 @@ both!(the_enterprise_confirms_and_rates_and_supervisors_read_it, |app| {
         .json();
     assert_eq!(entry["action"], "inspection.recorded");
     assert!(receipt.contains(entry["hash"].as_str().unwrap()));
-    // Another enterprise's user sees none of it.
+    // Regulators read receipts too.
     let other = app
         .get(&format!("/inspections/{id}/receipt"), &app.session("admin").await)
         .await;

@@ -70,10 +70,9 @@ impl FromRequestParts<AppState> for ClientAddr {
     }
 }
 
-/// The `file` field of a multipart upload: its name and bytes, or a
-/// `validation_failed` naming the field. Only `.csv` and `.xlsx` files are
-/// accepted (`unsupported_file`).
-pub async fn upload_file(multipart: &mut axum::extract::Multipart) -> AppResult<(String, axum::body::Bytes)> {
+/// The `file` field of a multipart upload: its name (`upload.csv` when the
+/// client gave none) and bytes, if there was one.
+pub async fn upload_field(multipart: &mut axum::extract::Multipart) -> AppResult<Option<(String, axum::body::Bytes)>> {
     let mut file = None;
     while let Some(field) = multipart
         .next_field()
@@ -89,8 +88,15 @@ pub async fn upload_file(multipart: &mut axum::extract::Multipart) -> AppResult<
             file = Some((name, bytes));
         }
     }
-    let (name, bytes) =
-        file.ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "file", "choose a .csv or .xlsx file"))?;
+    Ok(file)
+}
+
+/// A spreadsheet upload ([`upload_field`]): only `.csv` and `.xlsx` files
+/// are accepted (`unsupported_file`).
+pub async fn upload_file(multipart: &mut axum::extract::Multipart) -> AppResult<(String, axum::body::Bytes)> {
+    let (name, bytes) = upload_field(multipart)
+        .await?
+        .ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "file", "choose a .csv or .xlsx file"))?;
     let ext = crate::registry::tabular::extension(std::path::Path::new(&name));
     if !matches!(ext.as_str(), "csv" | "xlsx") {
         return Err(AppError::new(
