@@ -8,6 +8,7 @@
 pub mod access;
 pub mod audit;
 pub mod catalog;
+pub mod checklist;
 pub mod division;
 pub mod draw;
 pub mod industry;

@@ -12,7 +12,7 @@ use crate::catalog::guard::authorize;
 use crate::catalog::keylist::{self, NewKeyEntity};
 use crate::catalog::plans::{self, NewPlan, PlanLine};
 use crate::catalog::{sample, store as catalog};
-use crate::inspection::store::{NewInspection, insert};
+use crate::inspection::store::{NewInspection, Signed, insert};
 use crate::org::store as org;
 use crate::platform::clock::Clock;
 use crate::platform::db::Db;
@@ -251,8 +251,20 @@ async fn inspect(
         notes: String::new(),
         checkin_id: None,
         no_checkin_reason: "历史检查记录补录".into(),
+        answers: Vec::new(),
+        rectify_by: (outcome == "rectify").then(|| day + chrono::Duration::days(15)),
+        corrects: None,
+        follows_up: None,
+        joint_with: None,
+        evidence: Vec::new(),
     };
-    insert(db, &Actor::Cli, clock.now(), dept, &input, &[cited]).await?;
+    // Back-filled history: recorded before checklists were kept.
+    let signed = Signed {
+        cited: vec![cited],
+        answers: Vec::new(),
+        files: Vec::new(),
+    };
+    insert(db, &Actor::Cli, clock.now(), dept, &input, &signed).await?;
     Ok(())
 }
 

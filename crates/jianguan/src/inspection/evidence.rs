@@ -35,8 +35,12 @@ const TYPES: [(&str, &str); 8] = [
     ("txt", "text/plain; charset=utf-8"),
 ];
 
+fn path_in(data_dir: &std::path::Path, sha: &str) -> std::path::PathBuf {
+    data_dir.join("evidence").join(&sha[..2]).join(sha)
+}
+
 fn path_of(state: &AppState, sha: &str) -> std::path::PathBuf {
-    state.settings.data_dir.join("evidence").join(&sha[..2]).join(sha)
+    path_in(&state.settings.data_dir, sha)
 }
 
 /// One stored evidence file.
@@ -48,10 +52,113 @@ pub struct Evidence {
     pub file_name: String,
     pub content_type: String,
     pub size: i64,
+    /// The checklist point it answers, if any.
+    pub item_code: Option<String>,
+    pub point: Option<i32>,
+    /// EXIF time and place, when the file had them.
+    pub taken_at: Option<DateTime<Utc>>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
     pub created_at: DateTime<Utc>,
 }
 
-/// Attach a file to an inspection (multipart field `file`).
+/// A file written to the store, with what could be read from it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Stored {
+    pub sha256: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    /// When the photo was taken, from its EXIF data (camera time taken as
+    /// China time unless the photo states its offset).
+    pub taken_at: Option<DateTime<Utc>>,
+    /// Where, from its EXIF GPS data.
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+/// Check type and size, then write the file under its hash (once).
+pub async fn store_file(data_dir: &std::path::Path, name: &str, bytes: &[u8]) -> AppResult<Stored> {
+    if bytes.len() > MAX_BYTES {
+        return Err(AppError::new(ErrorCode::PayloadTooLarge, "证据文件不能超过 50 MB"));
+    }
+    if bytes.is_empty() {
+        return Err(AppError::field(ErrorCode::ValidationFailed, "file", "文件为空"));
+    }
+    let ext = crate::registry::tabular::extension(std::path::Path::new(name));
+    let ctype = TYPES.iter().find(|(e, _)| *e == ext).map(|(_, t)| *t).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::UnsupportedFile,
+            "证据只接受 jpg、png、heic、mp4、mov、pdf、txt 文件",
+        )
+    })?;
+    let sha = sha256_hex(bytes);
+    let path = path_in(data_dir, &sha);
+    if !path.exists() {
+        // Write beside, then rename: a crash leaves no half file under a hash name.
+        let dir = path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        tokio::fs::create_dir_all(&dir).await.map_err(AppError::internal)?;
+        let tmp = dir.join(format!(".{sha}.part"));
+        tokio::fs::write(&tmp, bytes).await.map_err(AppError::internal)?;
+        tokio::fs::rename(&tmp, &path).await.map_err(AppError::internal)?;
+    }
+    let meta = if ctype == "image/jpeg" || ctype == "image/heic" || ctype == "image/png" {
+        super::exif::read(bytes)
+    } else {
+        Default::default()
+    };
+    Ok(Stored {
+        sha256: sha,
+        file_name: name.to_string(),
+        content_type: ctype.to_string(),
+        size: bytes.len() as i64,
+        taken_at: meta.taken_at,
+        latitude: meta.latitude,
+        longitude: meta.longitude,
+    })
+}
+
+/// Store a file and hold it for `user` until they sign the record that
+/// cites it (a photo answer or an attachment).
+pub async fn stage(
+    state: &AppState,
+    user: &CurrentUser,
+    now: DateTime<Utc>,
+    name: &str,
+    bytes: &[u8],
+) -> AppResult<Stored> {
+    let s = store_file(&state.settings.data_dir, name, bytes).await?;
+    let mut tx = state.db.begin().await?;
+    on_tx!(tx, c => sqlx::query(
+        "insert into evidence_staged (sha256, user_id, file_name, content_type, size, taken_at, latitude, longitude, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         on conflict (user_id, sha256) do update set file_name = excluded.file_name, created_at = excluded.created_at")
+        .bind(&s.sha256).bind(user.user.id).bind(&s.file_name).bind(&s.content_type).bind(s.size)
+        .bind(s.taken_at).bind(s.latitude).bind(s.longitude).bind(now)
+        .execute(&mut *c).await?.rows_affected());
+    tx.commit().await?;
+    Ok(s)
+}
+
+/// Upload a photo or document before signing (multipart field `file`);
+/// cite its `sha256` in an answer's `photos` or the record's `evidence`.
+#[utoipa::path(post, path = "/api/v1/evidence", tag = "inspection", security(("bearer" = [])),
+    responses((status = 201, body = Stored), (status = 413, body = Problem),
+    (status = 415, description = "unsupported_file", body = Problem)))]
+pub async fn upload_staged(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    mut multipart: Multipart,
+) -> AppResult<(StatusCode, Json<Stored>)> {
+    let (name, bytes) = crate::platform::web::extract::upload_field(&mut multipart)
+        .await?
+        .ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "file", "请选择文件"))?;
+    let s = stage(&state, &user, state.clock.now(), &name, &bytes).await?;
+    Ok((StatusCode::CREATED, Json(s)))
+}
+
+/// Attach a file to an inspection after it was signed (multipart field
+/// `file`), e.g. a laboratory report that came later.
 #[utoipa::path(post, path = "/api/v1/inspections/{id}/evidence", tag = "inspection", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 201, body = Evidence), (status = 413, body = Problem),
     (status = 415, description = "unsupported_file", body = Problem)))]
@@ -70,55 +177,141 @@ pub async fn upload(
     let (name, bytes) = crate::platform::web::extract::upload_field(&mut multipart)
         .await?
         .ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "file", "请选择文件"))?;
-    if bytes.len() > MAX_BYTES {
-        return Err(AppError::new(ErrorCode::PayloadTooLarge, "证据文件不能超过 50 MB"));
-    }
-    let ext = crate::registry::tabular::extension(std::path::Path::new(&name));
-    let ctype = TYPES.iter().find(|(e, _)| *e == ext).map(|(_, t)| *t).ok_or_else(|| {
-        AppError::new(
-            ErrorCode::UnsupportedFile,
-            "证据只接受 jpg、png、heic、mp4、mov、pdf、txt 文件",
-        )
-    })?;
-    let sha = sha256_hex(&bytes);
-    let path = path_of(&state, &sha);
-    if !path.exists() {
-        // Write beside, then rename: a crash leaves no half file under a hash name.
-        let dir = path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
-        tokio::fs::create_dir_all(&dir).await.map_err(AppError::internal)?;
-        let tmp = dir.join(format!(".{sha}.part"));
-        tokio::fs::write(&tmp, &bytes).await.map_err(AppError::internal)?;
-        tokio::fs::rename(&tmp, &path).await.map_err(AppError::internal)?;
-    }
+    let s = store_file(&state.settings.data_dir, &name, &bytes).await?;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let eid: i64 = on_tx!(tx, c => sqlx::query_scalar(
-        "insert into evidence (inspection_id, sha256, file_name, content_type, size, created_by, created_at)
-         values ($1, $2, $3, $4, $5, $6, $7) returning id")
-        .bind(id).bind(&sha).bind(&name).bind(ctype).bind(bytes.len() as i64).bind(user.actor().as_string()).bind(now)
-        .fetch_one(&mut *c).await?);
-    record(
-        &mut tx,
-        now,
-        &user.actor(),
-        "inspection.evidence_added",
-        ("inspection", &id.to_string()),
-        &json!({"evidence_id": eid, "sha256": sha, "file_name": name, "size": bytes.len()}),
-    )
-    .await?;
+    let eid = link(&mut tx, &user.actor(), now, id, &s, None).await?;
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,
         Json(Evidence {
             id: eid,
             inspection_id: id,
-            sha256: sha,
-            file_name: name,
-            content_type: ctype.into(),
-            size: bytes.len() as i64,
+            sha256: s.sha256,
+            file_name: s.file_name,
+            content_type: s.content_type,
+            size: s.size,
+            item_code: None,
+            point: None,
+            taken_at: s.taken_at,
+            latitude: s.latitude,
+            longitude: s.longitude,
             created_at: now,
         }),
     ))
+}
+
+/// Record a stored file as evidence of inspection `id` (of one checklist
+/// point, or of the whole record), with its hash in the audit chain.
+pub async fn link(
+    tx: &mut crate::platform::db::Tx,
+    actor: &crate::audit::Actor,
+    now: DateTime<Utc>,
+    id: i64,
+    s: &Stored,
+    point: Option<(&str, i32)>,
+) -> AppResult<i64> {
+    let eid: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "insert into evidence (inspection_id, sha256, file_name, content_type, size, created_by, created_at,
+             item_code, point, taken_at, latitude, longitude)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id")
+        .bind(id).bind(&s.sha256).bind(&s.file_name).bind(&s.content_type).bind(s.size).bind(actor.as_string()).bind(now)
+        .bind(point.map(|p| p.0)).bind(point.map(|p| p.1)).bind(s.taken_at).bind(s.latitude).bind(s.longitude)
+        .fetch_one(&mut *c).await?);
+    record(
+        tx,
+        now,
+        actor,
+        "inspection.evidence_added",
+        ("inspection", &id.to_string()),
+        &json!({"evidence_id": eid, "sha256": s.sha256, "file_name": s.file_name, "size": s.size,
+                "item_code": point.map(|p| p.0), "point": point.map(|p| p.1),
+                "taken_at": s.taken_at, "latitude": s.latitude, "longitude": s.longitude}),
+    )
+    .await?;
+    Ok(eid)
+}
+
+/// Files `user_id` staged, by hash.
+pub async fn staged(db: &crate::platform::db::Db, user_id: i64, shas: &[String]) -> AppResult<Vec<Stored>> {
+    let mut out = Vec::new();
+    for sha in shas {
+        type Row = (String, String, i64, Option<DateTime<Utc>>, Option<f64>, Option<f64>);
+        let row: Option<Row> = on_db!(db, pool => sqlx::query_as(
+            "select file_name, content_type, size, taken_at, latitude, longitude from evidence_staged where user_id = $1 and sha256 = $2")
+            .bind(user_id).bind(sha).fetch_optional(pool).await?);
+        let (file_name, content_type, size, taken_at, latitude, longitude) = row.ok_or_else(|| {
+            AppError::field(
+                ErrorCode::ValidationFailed,
+                "photos",
+                format!("证据 {sha} 未上传（先 POST /api/v1/evidence）"),
+            )
+        })?;
+        out.push(Stored {
+            sha256: sha.clone(),
+            file_name,
+            content_type,
+            size,
+            taken_at,
+            latitude,
+            longitude,
+        });
+    }
+    Ok(out)
+}
+
+/// The evidence of one inspection, in the order it was added.
+pub async fn for_inspection(db: &crate::platform::db::Db, id: i64) -> Result<Vec<Evidence>, sqlx::Error> {
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        i64,
+        Option<String>,
+        Option<i32>,
+        Option<DateTime<Utc>>,
+        Option<f64>,
+        Option<f64>,
+        DateTime<Utc>,
+    );
+    let rows: Vec<Row> = on_db!(db, pool => sqlx::query_as(
+        "select id, sha256, file_name, content_type, size, item_code, point, taken_at, latitude, longitude, created_at
+         from evidence where inspection_id = $1 order by id")
+        .bind(id).fetch_all(pool).await?);
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                eid,
+                sha256,
+                file_name,
+                content_type,
+                size,
+                item_code,
+                point,
+                taken_at,
+                latitude,
+                longitude,
+                created_at,
+            )| {
+                Evidence {
+                    id: eid,
+                    inspection_id: id,
+                    sha256,
+                    file_name,
+                    content_type,
+                    size,
+                    item_code,
+                    point,
+                    taken_at,
+                    latitude,
+                    longitude,
+                    created_at,
+                }
+            },
+        )
+        .collect())
 }
 
 /// Read an evidence file; its hash is checked against its name first.
@@ -160,4 +353,13 @@ pub async fn read(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
         HeaderValue::from_str(&sha).map_err(AppError::internal)?,
     );
     Ok(res)
+}
+
+/// Release files once the record citing them is signed.
+pub async fn unstage(db: &crate::platform::db::Db, user_id: i64, shas: &[String]) -> Result<(), sqlx::Error> {
+    for sha in shas {
+        on_db!(db, pool => sqlx::query("delete from evidence_staged where user_id = $1 and sha256 = $2")
+            .bind(user_id).bind(sha).execute(pool).await?.rows_affected());
+    }
+    Ok(())
 }

@@ -1,9 +1,15 @@
 //! The inspection context: the record of a supervisory visit or remote
-//! check, which cites catalog items through the catalog's guard. This is the
-//! record the catalog's plans and key list count; issue 6 adds check-in,
-//! checklist answers, evidence and signing on top of it.
+//! check, which cites catalog items through the catalog's guard, answers
+//! their checklists, carries its evidence and, once signed, never changes
+//! (a correction is a new, linked record).
 
+pub mod alerts;
+pub mod checklist;
+pub mod detail;
 pub mod evidence;
+pub mod exif;
+pub mod form;
+pub mod links;
 pub mod qr;
 pub mod receipt;
 pub mod routes;

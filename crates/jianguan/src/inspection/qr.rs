@@ -200,7 +200,7 @@ pub async fn scan(
         .as_ref()
         .is_some_and(|u| u.role() == jianguan_rules::Role::Inspector)
     {
-        return Ok(Redirect::to(&format!("/inspections?uscc={}&scanned=1", e.uscc)).into_response());
+        return Ok(Redirect::to(&format!("/inspections/new?uscc={}&scanned=1", e.uscc)).into_response());
     }
     Ok(render(&ScannedPage {
         layout: layout(user.as_ref(), "扫码查验", "/"),

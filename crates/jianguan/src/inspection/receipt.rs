@@ -28,7 +28,7 @@ pub const SUPERVISORS: &[jianguan_rules::Role] = &[
     jianguan_rules::Role::LegalReviewer,
 ];
 
-async fn one(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Inspection> {
+pub async fn one(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Inspection> {
     let uscc: Option<String> = on_db!(&state.db, pool => sqlx::query_scalar("select uscc from inspections where id = $1")
         .bind(id).fetch_optional(pool).await?);
     let uscc = uscc.ok_or_else(|| AppError::not_found("inspection"))?;
@@ -159,6 +159,7 @@ pub struct ReceiptPage {
     pub entity_name: String,
     pub seq: i64,
     pub hash: String,
+    pub answers: Vec<super::checklist::Answer>,
 }
 
 /// `GET /inspections/{id}/receipt`: printable receipt with the audit hash.
@@ -172,5 +173,6 @@ pub async fn receipt(State(state): State<AppState>, user: CurrentUser, Path(id):
         entity_name: entity.name,
         seq,
         hash,
+        answers: super::checklist::for_inspection(&state.db, id).await?,
     }))
 }

@@ -3,23 +3,21 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::store::{self, Inspection, METHODS, NewInspection, OUTCOMES, SOURCES, label};
-use crate::catalog::model::CatalogItem;
-use crate::catalog::store as catalog;
 use crate::platform::auth::access::roles::{REGULATORS, REGULATORS_AND_ENTERPRISE};
 use crate::platform::auth::{Access, CurrentUser};
-use crate::platform::error::{AppError, AppResult, Problem};
+use crate::platform::error::{AppResult, Problem};
 use crate::platform::web::AppState;
 use crate::platform::web::extract::{ApiJson, PageForm};
 use crate::platform::web::routes::{RouteDef, def};
-use crate::platform::web::templates::{Layout, form_error, layout, render};
+use crate::platform::web::templates::{Layout, layout, render};
 use crate::registry::routes::visible_entity;
 
 /// The enterprise user, for its own entity.
@@ -42,7 +40,56 @@ pub fn routes() -> Vec<RouteDef> {
         ),
         def(Method::GET, "/api/v1/inspections", Access::Roles(REGULATORS), get(list)),
         def(Method::GET, "/inspections", Access::Roles(REGULATORS), get(page)),
-        def(Method::POST, "/inspections", Access::Roles(RECORDERS), post(submit)),
+        def(
+            Method::GET,
+            "/inspections/new",
+            Access::Roles(RECORDERS),
+            get(super::form::new_page),
+        ),
+        def(
+            Method::POST,
+            "/inspections/new",
+            Access::Roles(RECORDERS),
+            post(super::form::submit).layer(axum::extract::DefaultBodyLimit::max(4 * super::evidence::MAX_BYTES)),
+        ),
+        def(
+            Method::GET,
+            "/inspections/{id}",
+            Access::Roles(REGULATORS),
+            get(super::detail::page),
+        ),
+        def(
+            Method::GET,
+            "/api/v1/inspections/{id}",
+            Access::Roles(REGULATORS),
+            get(super::detail::get_api),
+        ),
+        def(
+            Method::GET,
+            "/api/v1/inspections/rectifications",
+            Access::Roles(REGULATORS),
+            get(super::detail::rectifications_api),
+        ),
+        def(
+            Method::GET,
+            "/api/v1/inspections/alerts",
+            Access::Roles(super::receipt::SUPERVISORS),
+            get(super::detail::alerts_api),
+        ),
+        def(
+            Method::PUT,
+            "/api/v1/inspections/alert-rule",
+            Access::Roles(&[jianguan_rules::Role::SysAdmin]),
+            put(super::detail::set_rule_api),
+        ),
+        def(
+            Method::POST,
+            "/api/v1/evidence",
+            Access::Roles(RECORDERS),
+            post(super::evidence::upload_staged).layer(axum::extract::DefaultBodyLimit::max(
+                super::evidence::MAX_BYTES + 64 * 1024,
+            )),
+        ),
         def(
             Method::GET,
             "/entities/{uscc}/qr.svg",
@@ -191,142 +238,48 @@ impl Row {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct InspectionForm {
-    #[serde(default)]
-    pub uscc: String,
-    #[serde(default)]
-    pub item_code: String,
-    #[serde(default)]
-    pub more_items: String,
-    #[serde(default)]
-    pub method: String,
-    #[serde(default)]
-    pub source: String,
-    #[serde(default)]
-    pub inspected_on: String,
-    #[serde(default)]
-    pub team: String,
-    #[serde(default)]
-    pub outcome: String,
-    #[serde(default)]
-    pub notes: String,
-    #[serde(default)]
-    pub checkin_id: String,
-    #[serde(default)]
-    pub no_checkin_reason: String,
-}
-
 #[derive(Template)]
 #[template(path = "inspection/list.html")]
 pub struct ListPage {
     pub layout: Layout,
     pub rows: Vec<Row>,
-    pub items: Vec<CatalogItem>,
-    pub form: InspectionForm,
-    /// Scanned but not yet checked in: offer the check-in.
-    pub offer_checkin: bool,
+    pub rectifications: Vec<super::links::Rectification>,
+    pub alerts: Vec<super::alerts::Alert>,
+    pub rule: super::alerts::AlertRule,
     pub can_record: bool,
-    pub error: Option<String>,
-    pub methods: Vec<(&'static str, &'static str)>,
-    pub sources: Vec<(&'static str, &'static str)>,
-    pub outcomes: Vec<(&'static str, &'static str)>,
+    pub supervisor: bool,
 }
 
-async fn page_for(state: &AppState, user: &CurrentUser, form: InspectionForm) -> AppResult<ListPage> {
-    let rows = match &user.department {
-        Some(d) => store::for_department(&state.db, d.id, 50).await?,
-        None => Vec::new(),
+/// `GET /inspections`: the department's records, its orders to rectify and,
+/// for supervisors, the too-frequent-visit alerts of their region. The
+/// old `?uscc=&checkin=` links of earlier scans lead to the new form.
+pub async fn page(State(state): State<AppState>, user: CurrentUser, RawQuery(raw): RawQuery) -> AppResult<Response> {
+    if let Some(q) = raw.filter(|q| q.contains("uscc=")) {
+        return Ok(Redirect::to(&format!("/inspections/new?{q}")).into_response());
+    }
+    let today = crate::audit::store::china_day(state.clock.now());
+    let (rows, rectifications) = match &user.department {
+        Some(d) => (
+            store::for_department(&state.db, d.id, 50).await?,
+            super::links::rectifications(&state.db, d.id, today).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
     };
-    let items = catalog::published_for(&state.db, user.department.as_ref().map(|d| d.kind)).await?;
-    Ok(ListPage {
-        layout: layout(Some(user), "检查记录", "/inspections"),
+    let supervisor = super::receipt::SUPERVISORS.contains(&user.role());
+    let alerts = if supervisor {
+        super::detail::alerts_for(&state, &user).await?
+    } else {
+        Vec::new()
+    };
+    Ok(render(&ListPage {
+        layout: layout(Some(&user), "检查记录", "/inspections"),
         rows: rows.into_iter().map(|i| Row { i }).collect(),
-        items,
-        offer_checkin: false,
-        form,
+        rectifications,
+        alerts,
+        rule: super::alerts::rule(&state.db).await?,
         can_record: RECORDERS.contains(&user.role()) && user.department.is_some(),
-        error: None,
-        methods: METHODS.to_vec(),
-        sources: SOURCES.to_vec(),
-        outcomes: OUTCOMES.to_vec(),
-    })
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct PageQuery {
-    /// Prefilled entity (after scanning its QR code).
-    pub uscc: Option<String>,
-    /// The check-in just made.
-    pub checkin: Option<i64>,
-    /// Came here by scanning the entity's code.
-    pub scanned: Option<u8>,
-}
-
-pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(q): Query<PageQuery>) -> AppResult<Response> {
-    let form = InspectionForm {
-        uscc: q.uscc.clone().unwrap_or_default(),
-        checkin_id: q.checkin.map(|c| c.to_string()).unwrap_or_default(),
-        inspected_on: crate::audit::store::china_day(state.clock.now()).to_string(),
-        team: if user.role() == jianguan_rules::Role::Inspector {
-            user.user.username.clone()
-        } else {
-            String::new()
-        },
-        method: "on_site".into(),
-        source: "adhoc".into(),
-        outcome: "no_problem".into(),
-        ..Default::default()
-    };
-    let mut page = page_for(&state, &user, form).await?;
-    page.offer_checkin = q.scanned == Some(1) && q.checkin.is_none() && q.uscc.is_some();
-    Ok(render(&page))
-}
-
-pub async fn submit(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    PageForm(form): PageForm<InspectionForm>,
-) -> AppResult<Response> {
-    let result = async {
-        let split = |s: &str| -> Vec<String> {
-            s.split([',', '，', '；', ';', '、', ' '])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        };
-        let mut items = split(&form.item_code);
-        items.extend(split(&form.more_items));
-        let inspected_on = form.inspected_on.parse().map_err(|_| {
-            AppError::field(
-                crate::platform::error::ErrorCode::ValidationFailed,
-                "inspected_on",
-                "a date",
-            )
-        })?;
-        let input = NewInspection {
-            uscc: form.uscc.trim().to_string(),
-            items,
-            method: form.method.clone(),
-            source: form.source.clone(),
-            inspected_on,
-            team: split(&form.team),
-            outcome: form.outcome.clone(),
-            notes: form.notes.clone(),
-            checkin_id: form.checkin_id.trim().parse().ok(),
-            no_checkin_reason: form.no_checkin_reason.clone(),
-        };
-        store::create(&state.db, &user, state.clock.now(), &input).await
-    }
-    .await;
-    match result {
-        Ok(i) => Ok(Redirect::to(&format!("/registry/entities/{}", i.uscc)).into_response()),
-        Err(e) => {
-            let page = page_for(&state, &user, form).await?;
-            form_error(e, page, |p, m| p.error = Some(m))
-        }
-    }
+        supervisor,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -374,5 +327,5 @@ pub async fn checkin_submit(
         f.longitude.trim().parse().ok(),
     )
     .await?;
-    Ok(Redirect::to(&format!("/inspections?uscc={}&checkin={}", c.uscc, c.id)).into_response())
+    Ok(Redirect::to(&format!("/inspections/new?uscc={}&checkin={}", c.uscc, c.id)).into_response())
 }

@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use jianguan_rules::checklist::{Outcome, check_conclusion};
+
+use super::checklist::{self, AnswerInput};
+use super::evidence;
 use crate::audit::{Actor, record};
 use crate::catalog::guard::{Cited, authorize};
 use crate::org::model::Department;
@@ -65,6 +69,24 @@ pub struct NewInspection {
     /// why there is none (recorded with the inspection).
     #[serde(default)]
     pub no_checkin_reason: String,
+    /// The answer to every point of every cited item version's checklist.
+    #[serde(default)]
+    pub answers: Vec<AnswerInput>,
+    /// Deadline of an order to rectify (outcome `rectify`).
+    #[serde(default)]
+    pub rectify_by: Option<NaiveDate>,
+    /// The record this one corrects (signed records are never changed).
+    #[serde(default)]
+    pub corrects: Option<i64>,
+    /// The order to rectify this visit follows up.
+    #[serde(default)]
+    pub follows_up: Option<i64>,
+    /// The first record of a joint visit this department's part belongs to.
+    #[serde(default)]
+    pub joint_with: Option<i64>,
+    /// SHA-256 of further files uploaded with `POST /api/v1/evidence`.
+    #[serde(default)]
+    pub evidence: Vec<String>,
 }
 
 fn adhoc() -> String {
@@ -84,6 +106,10 @@ pub struct Inspection {
     pub outcome: String,
     pub notes: String,
     pub items: Vec<Cited>,
+    pub rectify_by: Option<NaiveDate>,
+    pub corrects: Option<i64>,
+    pub follows_up: Option<i64>,
+    pub joint_with: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -161,13 +187,38 @@ pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &New
     }
     check_team(&members, input.inspected_on, input.method == "on_site")
         .map_err(|e| AppError::field(ErrorCode::InspectionTeamInvalid, "team", e))?;
+    // Who and where first, then what was found: the checklist, the
+    // conclusion it allows, the linked records and the files.
+    let (answers, verdicts) = checklist::evaluate(db, &cited, &input.answers).await?;
+    check_conclusion(
+        &verdicts,
+        outcome_of(&input.outcome),
+        input.inspected_on,
+        input.rectify_by,
+    )
+    .map_err(|m| {
+        let field = if m.contains("期限") { "rectify_by" } else { "outcome" };
+        AppError::field(ErrorCode::ValidationFailed, field, m)
+    })?;
+    super::links::check(db, dept, uscc.as_str(), input).await?;
+    let mut shas: Vec<String> = input.answers.iter().flat_map(|a| a.photos.iter().cloned()).collect();
+    shas.extend(input.evidence.iter().cloned());
+    shas.sort();
+    shas.dedup();
+    let files = evidence::staged(db, user.user.id, &shas).await?;
     let team: Vec<String> = input.team.iter().map(|s| s.trim().to_string()).collect();
     let input = NewInspection {
         uscc: uscc.as_str().to_string(),
         team,
         ..input.clone()
     };
-    let id = insert(db, &user.actor(), now, dept, &input, &cited).await?;
+    let signed = Signed {
+        cited: cited.clone(),
+        answers,
+        files,
+    };
+    let id = insert(db, &user.actor(), now, dept, &input, &signed).await?;
+    evidence::unstage(db, user.user.id, &shas).await?;
     Ok(Inspection {
         id,
         uscc: input.uscc,
@@ -179,8 +230,28 @@ pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &New
         outcome: input.outcome,
         notes: input.notes,
         items: cited,
+        rectify_by: input.rectify_by,
+        corrects: input.corrects,
+        follows_up: input.follows_up,
+        joint_with: input.joint_with,
         created_at: now,
     })
+}
+
+fn outcome_of(s: &str) -> Outcome {
+    match s {
+        "rectify" => Outcome::Rectify,
+        "case" => Outcome::Case,
+        _ => Outcome::NoProblem,
+    }
+}
+
+/// What a signature covers besides the form: the item versions cited, the
+/// judged answers and the files.
+pub struct Signed {
+    pub cited: Vec<Cited>,
+    pub answers: Vec<checklist::Answer>,
+    pub files: Vec<evidence::Stored>,
 }
 
 /// Write a checked inspection, its item versions and its audit entry in
@@ -191,21 +262,37 @@ pub async fn insert(
     now: DateTime<Utc>,
     dept: &Department,
     input: &NewInspection,
-    cited: &[Cited],
+    signed: &Signed,
 ) -> AppResult<i64> {
     let team_json = serde_json::to_string(&input.team).map_err(AppError::internal)?;
+    let cited = &signed.cited;
     let mut tx = db.begin().await?;
     let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
         "insert into inspections (uscc, department_id, method, source, inspected_on, team, outcome, notes, created_by, created_at,
-             checkin_id, no_checkin_reason)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id")
+             checkin_id, no_checkin_reason, rectify_by, corrects, follows_up, joint_with)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) returning id")
         .bind(&input.uscc).bind(dept.id).bind(&input.method).bind(&input.source).bind(input.inspected_on)
         .bind(&team_json).bind(&input.outcome).bind(&input.notes).bind(actor.as_string()).bind(now)
         .bind(input.checkin_id).bind(input.no_checkin_reason.trim())
+        .bind(input.rectify_by).bind(input.corrects).bind(input.follows_up).bind(input.joint_with)
         .fetch_one(&mut *c).await?);
     for c in cited {
         on_tx!(tx, conn => sqlx::query("insert into inspection_items (inspection_id, item_code, item_version) values ($1, $2, $3)")
             .bind(id).bind(&c.code).bind(c.version).execute(&mut *conn).await?.rows_affected());
+    }
+    for a in &signed.answers {
+        on_tx!(tx, conn => sqlx::query(
+            "insert into inspection_answers (inspection_id, item_code, point, answer, verdict) values ($1, $2, $3, $4, $5)")
+            .bind(id).bind(&a.item_code).bind(a.point).bind(checklist::to_json(a)).bind(&a.verdict)
+            .execute(&mut *conn).await?.rows_affected());
+    }
+    for f in &signed.files {
+        let point = signed
+            .answers
+            .iter()
+            .find(|a| a.photos.contains(&f.sha256))
+            .map(|a| (a.item_code.as_str(), a.point));
+        evidence::link(&mut tx, actor, now, id, f, point).await?;
     }
     let seq = record(
         &mut tx,
@@ -215,12 +302,18 @@ pub async fn insert(
         ("inspection", &id.to_string()),
         &json!({"uscc": input.uscc, "department": dept.code, "items": cited, "method": input.method,
                 "source": input.source, "inspected_on": input.inspected_on, "team": input.team, "outcome": input.outcome,
-                "checkin_id": input.checkin_id, "no_checkin_reason": input.no_checkin_reason.trim()}),
+                "checkin_id": input.checkin_id, "no_checkin_reason": input.no_checkin_reason.trim(),
+                "answers": signed.answers, "rectify_by": input.rectify_by, "corrects": input.corrects,
+                "follows_up": input.follows_up, "joint_with": input.joint_with,
+                "evidence": signed.files.iter().map(|f| &f.sha256).collect::<Vec<_>>()}),
     )
     .await?;
     // The receipt cites this entry of the audit chain.
     on_tx!(tx, c => sqlx::query("update inspections set audit_seq = $2 where id = $1")
         .bind(id).bind(seq).execute(&mut *c).await?.rows_affected());
+    if input.corrects.is_none() {
+        super::alerts::after_visit(&mut tx, now, &input.uscc, input.inspected_on, id).await?;
+    }
     tx.commit().await?;
     Ok(id)
 }
@@ -236,11 +329,18 @@ type Row = (
     String,
     String,
     DateTime<Utc>,
+    Option<NaiveDate>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
 );
 
 async fn with_items(db: &Db, rows: Vec<Row>) -> Result<Vec<Inspection>, sqlx::Error> {
     let mut out = Vec::new();
-    for (id, uscc, department_id, method, source, inspected_on, team, outcome, notes, created_at) in rows {
+    for row in rows {
+        let (id, uscc, department_id, method, source, inspected_on, team, outcome, notes, created_at) =
+            (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9);
+        let (rectify_by, corrects, follows_up, joint_with) = (row.10, row.11, row.12, row.13);
         // The name as it stood in the version the inspection was made
         // under, not the item's current name.
         let items: Vec<(String, i64, Option<String>)> = on_db!(db, pool => sqlx::query_as(
@@ -272,13 +372,18 @@ async fn with_items(db: &Db, rows: Vec<Row>) -> Result<Vec<Inspection>, sqlx::Er
                 .into_iter()
                 .map(|(code, version, name)| Cited { code, version, name })
                 .collect(),
+            rectify_by,
+            corrects,
+            follows_up,
+            joint_with,
             created_at,
         });
     }
     Ok(out)
 }
 
-const COLS: &str = "id, uscc, department_id, method, source, inspected_on, team, outcome, notes, created_at";
+const COLS: &str = "id, uscc, department_id, method, source, inspected_on, team, outcome, notes, created_at, \
+                    rectify_by, corrects, follows_up, joint_with";
 
 /// Inspections of one entity, newest first.
 pub async fn for_entity(db: &Db, uscc: &str) -> Result<Vec<Inspection>, sqlx::Error> {

@@ -29,6 +29,11 @@ pub const SQLITE_MIGRATIONS: &[Embedded] = &[
     (4, "draws", include_str!("../../migrations/sqlite/0004_draws.sql")),
     (5, "evidence", include_str!("../../migrations/sqlite/0005_evidence.sql")),
     (6, "checkins", include_str!("../../migrations/sqlite/0006_checkins.sql")),
+    (
+        7,
+        "checklists",
+        include_str!("../../migrations/sqlite/0007_checklists.sql"),
+    ),
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
@@ -53,6 +58,11 @@ pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
         6,
         "checkins",
         include_str!("../../migrations/postgres/0006_checkins.sql"),
+    ),
+    (
+        7,
+        "checklists",
+        include_str!("../../migrations/postgres/0007_checklists.sql"),
     ),
 ];
 

@@ -47,10 +47,12 @@ pub enum ErrorCode {
     QrSignatureInvalid,
     EvidenceTampered,
     CheckinRequired,
+    ChecklistInvalid,
+    InspectionSigned,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 32] = [
         ErrorCode::BadRequest,
         ErrorCode::ValidationFailed,
         ErrorCode::Unauthenticated,
@@ -81,6 +83,8 @@ impl ErrorCode {
         ErrorCode::QrSignatureInvalid,
         ErrorCode::EvidenceTampered,
         ErrorCode::CheckinRequired,
+        ErrorCode::ChecklistInvalid,
+        ErrorCode::InspectionSigned,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,6 +119,8 @@ impl ErrorCode {
             ErrorCode::QrSignatureInvalid => "qr_signature_invalid",
             ErrorCode::EvidenceTampered => "evidence_tampered",
             ErrorCode::CheckinRequired => "checkin_required",
+            ErrorCode::ChecklistInvalid => "checklist_invalid",
+            ErrorCode::InspectionSigned => "inspection_signed",
         }
     }
 
@@ -150,6 +156,8 @@ impl ErrorCode {
             ErrorCode::QrSignatureInvalid => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::EvidenceTampered => StatusCode::CONFLICT,
             ErrorCode::CheckinRequired => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ChecklistInvalid => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InspectionSigned => StatusCode::CONFLICT,
         }
     }
 
@@ -186,6 +194,8 @@ impl ErrorCode {
             ErrorCode::QrSignatureInvalid => "The QR code's signature does not match",
             ErrorCode::EvidenceTampered => "The evidence file does not match its recorded hash",
             ErrorCode::CheckinRequired => "An on-site inspection needs a check-in at the entity or a recorded reason",
+            ErrorCode::ChecklistInvalid => "A checklist point of a cited item is unanswered or wrongly answered",
+            ErrorCode::InspectionSigned => "The inspection record is signed; correct it with a new, linked record",
         }
     }
 
@@ -224,6 +234,8 @@ impl ErrorCode {
             ErrorCode::QrSignatureInvalid => "二维码无效：签名不符，可能是伪造或被篡改的二维码。",
             ErrorCode::EvidenceTampered => "证据文件与登记的哈希值不符或已缺失，已停止提供，请联系管理员核查。",
             ErrorCode::CheckinRequired => "现场检查须先扫码签到，或填写未签到的原因。",
+            ErrorCode::ChecklistInvalid => "检查表有未回答或填写有误的检查要点。",
+            ErrorCode::InspectionSigned => "检查记录已签名，不能修改；如需更正，请登记更正记录。",
         }
     }
 }

@@ -52,9 +52,9 @@ async fn licence(app: &TestApp, uscc: &str, kind: &str) {
         .unwrap();
 }
 
-fn inspection(uscc: &str, items: &[&str], team: &[&str], on: &str) -> Value {
+async fn inspection(app: &TestApp, client: &Client, uscc: &str, items: &[&str], team: &[&str], on: &str) -> Value {
     json!({"uscc": uscc, "items": items, "method": "on_site", "inspected_on": on, "team": team, "outcome": "no_problem",
-           "no_checkin_reason": "测试中补录的检查"})
+           "no_checkin_reason": "测试中补录的检查", "answers": app.answers(client, items).await})
 }
 
 async fn inspections(app: &TestApp) -> i64 {
@@ -77,9 +77,11 @@ both!(the_guard_refuses_actions_outside_the_list, |app| {
     let canteen = entity(&app, 1, "420102", "6210").await;
     let inspector = app.as_role(Role::Inspector).await;
     let post = |items: &'static [&'static str], team: &'static [&'static str]| {
-        let body = inspection(&canteen, items, team, "2026-11-20");
-        let (app, inspector) = (&app, &inspector);
-        async move { app.post_json("/api/v1/inspections", inspector, body).await }
+        let (app, inspector, canteen) = (&app, &inspector, canteen.clone());
+        async move {
+            let body = inspection(app, inspector, &canteen, items, team, "2026-11-20").await;
+            app.post_json("/api/v1/inspections", inspector, body).await
+        }
     };
     // A draft item, a retired item and an unknown code are not the list.
     for items in [&["SJ-GG-004"][..], &["SJ-GY-003"], &["SJ-XX-999"]] {
@@ -114,18 +116,17 @@ both!(the_guard_refuses_actions_outside_the_list, |app| {
     assert!(cited.iter().all(|c| c["version"] == 1));
 
     // The same refusals through the page, in Chinese, storing nothing.
-    let csrf = inspector.csrf.clone().unwrap();
     let form = |item: &'static str| {
         vec![
-            ("csrf_token", csrf.clone()),
             ("uscc", canteen.clone()),
-            ("item_code", item.to_string()),
+            ("items", item.to_string()),
             ("method", "on_site".into()),
             ("source", "adhoc".into()),
             ("inspected_on", "2026-11-21".into()),
             ("team", "inspector，yichang".into()),
             ("outcome", "no_problem".into()),
             ("no_checkin_reason", "二维码损毁无法扫描".into()),
+            ("sign", "1".into()),
         ]
     };
     for (item, status, words) in [
@@ -135,14 +136,31 @@ both!(the_guard_refuses_actions_outside_the_list, |app| {
     ] {
         let f = form(item);
         let fields: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = app.post_form("/inspections", &inspector, &fields).await;
+        let r = app.post_multipart("/inspections/new", &inspector, &fields, &[]).await;
         assert_eq!(r.status, status, "{item}");
         assert!(r.text().contains(words), "{item}: {}", r.text());
     }
     assert_eq!(inspections(&app).await, 1);
-    let f = form("SJ-SP-004");
+    let mut f = form("SJ-SP-004");
+    for (k, v) in [
+        ("pass.SJ-SP-004.1", "1"),
+        ("pass.SJ-SP-004.2", "1"),
+        ("pass.SJ-SP-004.3", "1"),
+        ("value.SJ-SP-004.4", "4.5"),
+        ("value.SJ-SP-004.5", "100"),
+        ("pass.SJ-SP-004.6", "1"),
+    ] {
+        f.push((k, v.to_string()));
+    }
     let fields: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let r = app.post_form("/inspections", &inspector, &fields).await;
+    let r = app
+        .post_multipart(
+            "/inspections/new",
+            &inspector,
+            &fields,
+            &[("photo.SJ-SP-004.7", "后厨.jpg", crate::support::PHOTO)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(inspections(&app).await, 2);
     // The inspection is on the entity's information chain.
@@ -197,7 +215,7 @@ both!(a_change_to_a_published_item_is_a_new_version, |app| {
         .post_json(
             "/api/v1/inspections",
             &inspector,
-            inspection(&shop, &["T-JG-001"], TEAM, "2026-11-02"),
+            inspection(&app, &inspector, &shop, &["T-JG-001"], TEAM, "2026-11-02").await,
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
@@ -243,7 +261,7 @@ both!(a_change_to_a_published_item_is_a_new_version, |app| {
         .post_json(
             "/api/v1/inspections",
             &inspector,
-            inspection(&shop, &["T-JG-001"], TEAM, "2026-11-20"),
+            inspection(&app, &inspector, &shop, &["T-JG-001"], TEAM, "2026-11-20").await,
         )
         .await;
     assert_eq!(r.json()["inspection"]["items"][0]["version"], 2);
@@ -253,7 +271,7 @@ both!(a_change_to_a_published_item_is_a_new_version, |app| {
         .post_json(
             "/api/v1/inspections",
             &inspector,
-            inspection(&shop, &["T-JG-001"], TEAM, "2026-11-21"),
+            inspection(&app, &inspector, &shop, &["T-JG-001"], TEAM, "2026-11-21").await,
         )
         .await;
     assert_eq!(r.code(), "catalog_item_not_published");
@@ -361,7 +379,7 @@ both!(plan_progress_and_key_coverage_on_a_hand_checked_fixture, |app| {
     ] {
         let res = app
             .post_json("/api/v1/inspections", &inspector, {
-                let mut b = inspection(c, &["T-SP-004"], TEAM, day);
+                let mut b = inspection(&app, &inspector, c, &["T-SP-004"], TEAM, day).await;
                 b["source"] = json!("random");
                 b
             })
@@ -374,7 +392,7 @@ both!(plan_progress_and_key_coverage_on_a_hand_checked_fixture, |app| {
         .post_json(
             "/api/v1/inspections",
             &inspector,
-            inspection(&r[4], &["T-SP-004"], TEAM, "2026-11-03"),
+            inspection(&app, &inspector, &r[4], &["T-SP-004"], TEAM, "2026-11-03").await,
         )
         .await;
     assert_eq!(res.status, StatusCode::CREATED);

@@ -249,7 +249,8 @@ both!(a_recusal_after_the_draw_is_replayed_and_results_are_published, |app| {
 
     // The drawn entity is inspected: its result is public at once.
     let inspection = json!({"uscc": code, "items": ["SJ-JG-001"], "method": "on_site", "source": "random",
-                            "inspected_on": "2026-11-20", "team": new_team, "outcome": "rectify", "no_checkin_reason": "测试中补录的检查"});
+                            "inspected_on": "2026-11-20", "team": new_team, "outcome": "rectify", "rectify_by": "2026-12-04", "no_checkin_reason": "测试中补录的检查",
+                            "answers": app.answers(&county, &["SJ-JG-001"]).await});
     let r = app.post_json("/api/v1/inspections", &county, inspection).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let results = app

@@ -8,6 +8,7 @@ mod support;
 mod audit_chain;
 mod auth;
 mod catalog;
+mod checklists;
 mod cli;
 mod draws;
 mod evidence;

@@ -69,7 +69,7 @@ async fn a_qr_code_decodes_to_the_signed_url_and_tampering_is_refused() {
     assert!(card.text().contains("二维码真实有效"));
     let go = app.get(path, &inspector).await;
     assert_eq!(go.status, StatusCode::SEE_OTHER);
-    assert_eq!(go.header("location"), format!("/inspections?uscc={uscc}&scanned=1"));
+    assert_eq!(go.header("location"), format!("/inspections/new?uscc={uscc}&scanned=1"));
     let form = app.get(&go.header("location"), &inspector).await.text();
     assert!(form.contains(&format!("value=\"{uscc}\"")));
 

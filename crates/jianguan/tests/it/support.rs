@@ -15,10 +15,13 @@ use jianguan::platform::clock::Clock;
 use jianguan::platform::db::{Db, DbOptions};
 use jianguan::platform::web::{AppState, WebSettings, build_router};
 use jianguan_rules::Role;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::HashMap;
 
 pub const PASSWORD: &str = "Test#Pass2026";
+
+/// A JPEG whose EXIF says 2026:11:24 10:15:30 at N 30.59 E 114.2917.
+pub const PHOTO: &[u8] = include_bytes!("../fixtures/photo-exif.jpg");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -261,13 +264,36 @@ impl TestApp {
 
     /// POST a multipart upload with one `file` field, as a signed-in client.
     pub async fn upload_file(&self, path: &str, client: &Client, name: &str, bytes: &[u8]) -> TestResponse {
+        self.post_multipart(path, client, &[], &[("file", name, bytes)]).await
+    }
+
+    /// POST a multipart form: text fields, then files (field, file name,
+    /// bytes); the CSRF token goes in the header.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        client: &Client,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> TestResponse {
         let boundary = "----jianguan-test-boundary";
-        let mut body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .into_bytes();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
+        }
+        for (field, name, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         let mut b = Request::builder().method(Method::POST).uri(path).header(
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={boundary}"),
@@ -279,6 +305,41 @@ impl TestApp {
             b = b.header("x-csrf-token", csrf);
         }
         self.send(b.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Answers conforming to every point of the current checklists of
+    /// `codes`: pass, a value at the limit, a text, and for photo points a
+    /// photo (the EXIF fixture) staged by `client`.
+    pub async fn answers(&self, client: &Client, codes: &[&str]) -> Value {
+        let photo = self.upload_file("/api/v1/evidence", client, "photo.jpg", PHOTO).await;
+        assert_eq!(photo.status, StatusCode::CREATED, "{}", photo.text());
+        let sha = photo.json()["sha256"].as_str().unwrap().to_string();
+        let mut out = Vec::new();
+        for code in codes {
+            let item = self.get(&format!("/api/v1/catalog/{code}"), client).await;
+            if item.status != StatusCode::OK {
+                continue; // refusal tests cite unknown items
+            }
+            let item = item.json();
+            for (i, p) in item["item"]["checklist"].as_array().unwrap().iter().enumerate() {
+                let mut a = json!({"item_code": code, "point": i + 1});
+                let r = &p["result"];
+                match r["kind"].as_str().unwrap() {
+                    "pass_fail" => a["pass"] = json!(true),
+                    "number" => {
+                        a["value"] = r["max"]
+                            .as_f64()
+                            .or(r["min"].as_f64())
+                            .map(|v| json!(v))
+                            .unwrap_or(json!(0))
+                    }
+                    "text" => a["text"] = json!("现场检查未见异常"),
+                    _ => a["photos"] = json!([sha]),
+                }
+                out.push(a);
+            }
+        }
+        Value::Array(out)
     }
 
     /// Execute raw SQL on the test database (for tampering tests).

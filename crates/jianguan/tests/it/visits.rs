@@ -52,7 +52,7 @@ both!(an_on_site_inspection_needs_a_check_in_or_a_reason, |app| {
         .post_json(
             "/api/v1/inspections",
             &inspector,
-            visit(json!({"method": "remote", "team": ["inspector"]})),
+            visit(json!({"method": "remote", "team": ["inspector"], "answers": app.answers(&inspector, &["SJ-JG-001"]).await})),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
@@ -90,7 +90,11 @@ both!(an_on_site_inspection_needs_a_check_in_or_a_reason, |app| {
         .await;
     assert_eq!(r.code(), "checkin_required");
     let r = app
-        .post_json("/api/v1/inspections", &inspector, visit(json!({"checkin_id": cid})))
+        .post_json(
+            "/api/v1/inspections",
+            &inspector,
+            visit(json!({"checkin_id": cid, "answers": app.answers(&inspector, &["SJ-JG-001"]).await})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     // Two certified inspectors are still required with a check-in.
@@ -111,7 +115,7 @@ both!(the_enterprise_confirms_and_rates_and_supervisors_read_it, |app| {
         .post_json(
             "/api/v1/inspections",
             &inspector,
-            visit(json!({"no_checkin_reason": "二维码损毁无法扫描"})),
+            visit(json!({"no_checkin_reason": "二维码损毁无法扫描", "answers": app.answers(&inspector, &["SJ-JG-001"]).await})),
         )
         .await;
     let id = r.json()["inspection"]["id"].as_i64().unwrap();

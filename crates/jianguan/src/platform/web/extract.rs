@@ -106,3 +106,50 @@ pub async fn upload_file(multipart: &mut axum::extract::Multipart) -> AppResult<
     }
     Ok((name, bytes))
 }
+
+/// A file part of a multipart form.
+pub struct FilePart {
+    pub field: String,
+    pub file_name: String,
+    pub bytes: axum::body::Bytes,
+}
+
+/// Every part of a multipart form: text fields in order, and the files
+/// actually chosen (a file input left empty sends an unnamed empty part,
+/// which is skipped).
+pub async fn multipart_form(
+    multipart: &mut axum::extract::Multipart,
+) -> AppResult<(Vec<(String, String)>, Vec<FilePart>)> {
+    let mut fields = Vec::new();
+    let mut files = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::new(ErrorCode::BadRequest, format!("upload: {e}")))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        match field.file_name().map(str::to_string) {
+            Some(file_name) => {
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::new(ErrorCode::PayloadTooLarge, format!("upload: {e}")))?;
+                if !file_name.is_empty() && !bytes.is_empty() {
+                    files.push(FilePart {
+                        field: name,
+                        file_name,
+                        bytes,
+                    });
+                }
+            }
+            None => {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|e| AppError::new(ErrorCode::BadRequest, format!("upload: {e}")))?;
+                fields.push((name, text));
+            }
+        }
+    }
+    Ok((fields, files))
+}
