@@ -22,6 +22,7 @@ const port = process.env.E2E_PORT || "18181";
 const base = `http://127.0.0.1:${port}`;
 const shots = join(root, "target/e2e");
 const password = "Demo#Pass2026";
+const photo = join(root, "crates/jianguan/tests/fixtures/photo-exif.jpg");
 mkdirSync(shots, { recursive: true });
 
 const data = mkdtempSync(join(tmpdir(), "jianguan-e2e-"));
@@ -168,7 +169,7 @@ async function main() {
         assert.ok((await page.content()).includes("检查要点"));
         await page.screenshot({ path: join(shots, `${size}-portal-item.png`), fullPage: true });
       });
-      await step(`${size}: an inspector scans the QR code, checks in, is refused an item outside the list, records one inside`, async () => {
+      await step(`${size}: an inspector scans the QR code, checks in, fills the checklist with a photo and signs`, async () => {
         await context.clearCookies();
         await signIn(page, "inspector");
         await page.goto(`${base}/entities/91420102MA4K2B8Q7G/qr`);
@@ -183,18 +184,67 @@ async function main() {
         await page.screenshot({ path: join(shots, `${size}-scan-checkin.png`), fullPage: true });
         await Promise.all([page.waitForURL(/checkin=/), page.click("form[data-geo] button")]);
         assert.match(await page.textContent(".alert.ok"), /已现场签到/);
-        await page.selectOption('select[name="item_code"]', "SJ-SP-001");
-        await page.fill('input[name="team"]', "inspector，inspector2");
+        // Only the items the catalog allows at this entity are offered.
+        const offered = await page.$$eval('input[name="items"]', (xs) => xs.map((x) => x.value));
+        assert.ok(offered.includes("SJ-SP-004") && !offered.includes("SJ-SP-001"), offered.join());
+        await page.screenshot({ path: join(shots, `${size}-inspection-items.png`), fullPage: true });
+        await page.check('input[name="items"][value="SJ-SP-004"]');
         await Promise.all([page.waitForEvent("load"), page.click('form.card.stack button[type="submit"]')]);
-        assert.match(await page.textContent(".alert.error"), /检查对象范围/);
+        // The checklist of the item's version, point by point.
+        for (const n of [1, 2, 3, 6]) await page.check(`input[name="pass.SJ-SP-004.${n}"][value="1"]`);
+        await page.fill('input[name="value.SJ-SP-004.4"]', "4.5");
+        await page.fill('input[name="value.SJ-SP-004.5"]', "96");
+        await page.setInputFiles('input[name="photo.SJ-SP-004.7"]', photo);
+        await page.fill('input[name="team"]', "inspector");
+        await page.check('input[name="sign"]');
+        await page.screenshot({ path: join(shots, `${size}-checklist.png`), fullPage: true });
+        await Promise.all([page.waitForEvent("load"), page.click('form.inspection-form button[type="submit"]')]);
+        // Refused: one inspector, and 96 ℃ is below the disinfection limit
+        // while the conclusion says no problem. Nothing is lost.
+        assert.match(await page.textContent(".alert.error"), /2名以上执法人员/);
+        assert.equal(await page.inputValue('input[name="value.SJ-SP-004.4"]'), "4.5");
+        assert.match(await page.textContent("main"), /已收到照片 1 张/);
         await page.screenshot({ path: join(shots, `${size}-inspection-refused.png`), fullPage: true });
-        await page.selectOption('select[name="item_code"]', "SJ-SP-004");
-        await Promise.all([page.waitForEvent("load"), page.click('form.card.stack button[type="submit"]')]);
-        assert.match(new URL(page.url()).pathname, /^\/registry\/entities\/91420102MA4K2B8Q7G/);
-        assert.ok((await page.content()).includes("现场检查"), "the inspection is on the information chain");
+        await page.fill('input[name="team"]', "inspector，inspector2");
+        await page.check('input[name="sign"]');
+        await Promise.all([page.waitForEvent("load"), page.click('form.inspection-form button[type="submit"]')]);
+        assert.match(await page.textContent(".alert.error"), /不符合/);
+        await page.selectOption('select[name="outcome"]', "rectify");
+        const due = new Date(Date.now() + 14 * 86400e3).toISOString().slice(0, 10);
+        await page.fill('input[name="rectify_by"]', due);
+        await page.check('input[name="sign"]');
+        await Promise.all([page.waitForURL(/\/inspections\/\d+$/), page.click('form.inspection-form button[type="submit"]')]);
+        const record = await page.textContent("main");
+        assert.match(record, /发现问题，责令整改/);
+        assert.match(record, /拍摄于 2026-11-24 10:15/, "the photo's EXIF time is kept");
+        assert.ok(await page.isVisible("figure.evidence img"), "the photo is shown");
+        await page.screenshot({ path: join(shots, `${size}-inspection-signed.png`), fullPage: true });
         // A forged code is refused.
         const r = await page.goto(scanned.replace(/s=./, "s=A"));
         assert.equal(r.status(), 422);
+      });
+      await step(`${size}: a half-filled form survives a reload and is sent when the network returns`, async () => {
+        const form = `${base}/inspections/new?uscc=91420102MA4K2B8Q7G&items=SJ-JG-001`;
+        await page.goto(form);
+        await page.check('input[name="pass.SJ-JG-001.1"][value="1"]');
+        await page.fill('textarea[name="notes"]', "网络不稳定时填写");
+        await page.reload();
+        assert.match(await page.textContent("[data-draft-status]"), /已恢复本机保存的草稿/);
+        assert.ok(await page.isChecked('input[name="pass.SJ-JG-001.1"][value="1"]'));
+        assert.equal(await page.inputValue('textarea[name="notes"]'), "网络不稳定时填写");
+        for (const n of [2, 3]) await page.check(`input[name="pass.SJ-JG-001.${n}"][value="1"]`);
+        await page.fill('input[name="value.SJ-JG-001.4"]', "0");
+        await page.setInputFiles('input[name="photo.SJ-JG-001.5"]', photo);
+        await page.selectOption('select[name="method"]', "remote");
+        await page.check('input[name="sign"]');
+        await context.setOffline(true);
+        await page.click('form.inspection-form button[type="submit"]');
+        await page.waitForSelector("text=网络已断开");
+        await page.screenshot({ path: join(shots, `${size}-offline-kept.png`), fullPage: true });
+        await Promise.all([page.waitForURL(/\/inspections\/\d+$/, { timeout: 15000 }), context.setOffline(false)]);
+        assert.match(await page.textContent("main"), /网络不稳定时填写/);
+        const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("jianguan-draft:")));
+        assert.deepEqual(left.filter((k) => k.includes("SJ-JG-001")), [], "the signed draft is forgotten");
       });
       await step(`${size}: the enterprise confirms and rates the visit and reads its receipt`, async () => {
         await context.clearCookies();
@@ -208,6 +258,7 @@ async function main() {
         await page.screenshot({ path: join(shots, `${size}-enterprise-visits.png`), fullPage: true });
         await Promise.all([page.waitForEvent("load"), page.click("text=查看回执")]);
         assert.match(await page.textContent("main"), /审计哈希/);
+        assert.match(await page.textContent("main"), /检查表/);
         await page.screenshot({ path: join(shots, `${size}-receipt.png`), fullPage: true });
       });
       await step(`${size}: a leader reads plan progress and key-list coverage as charts`, async () => {

@@ -117,6 +117,13 @@ impl DetailPage {
         }
     }
 
+    pub fn draft_key(&self) -> String {
+        super::form::draft_key(
+            &self.d.inspection.uscc,
+            self.d.inspection.items.iter().map(|c| c.code.as_str()),
+        )
+    }
+
     pub fn other_evidence(&self) -> Vec<&Evidence> {
         self.d.evidence.iter().filter(|e| e.point.is_none()).collect()
     }

@@ -97,13 +97,20 @@ pub struct NewPage {
 impl NewPage {
     /// Key of the browser's local draft: one per entity and item set.
     pub fn draft_key(&self) -> String {
-        let codes: Vec<&str> = self.items.iter().map(|i| i.code.as_str()).collect();
-        format!("inspection:{}:{}", self.uscc, codes.join("+"))
+        draft_key(&self.uscc, self.items.iter().map(|i| i.code.as_str()))
     }
 
     pub fn too_many_visits(&self) -> bool {
         self.visits.is_some_and(|(n, r)| n >= i64::from(r.max_visits))
     }
+}
+
+/// The browser's key for the draft of a record of `uscc` under `codes`; the
+/// record's page repeats it so that the signed draft is forgotten.
+pub fn draft_key<'a>(uscc: &str, codes: impl Iterator<Item = &'a str>) -> String {
+    let mut codes: Vec<&str> = codes.collect();
+    codes.sort_unstable();
+    format!("inspection:{uscc}:{}", codes.join("+"))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -45,6 +45,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../assets/vendor/echarts/echarts.min.js"),
     ),
     (
+        "draft.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../assets/draft.js"),
+    ),
+    (
         "charts.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../assets/charts.js"),
