@@ -37,6 +37,7 @@ pub async fn state(config: &Config, db: Db) -> anyhow::Result<AppState> {
             data_dir: config.data_dir.clone(),
             secure_cookies: config.secure_cookies,
             trust_forwarded_for: config.trust_forwarded_for,
+            evidence: crate::platform::blobs::Blobs::open(&config.evidence_store)?,
         },
     ))
 }

@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 use crate::audit::record;
 use crate::platform::auth::CurrentUser;
+use crate::platform::blobs::Blobs;
 use crate::platform::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::platform::web::AppState;
 use crate::{on_db, on_tx};
@@ -34,14 +35,6 @@ const TYPES: [(&str, &str); 8] = [
     ("pdf", "application/pdf"),
     ("txt", "text/plain; charset=utf-8"),
 ];
-
-fn path_in(data_dir: &std::path::Path, sha: &str) -> std::path::PathBuf {
-    data_dir.join("evidence").join(&sha[..2]).join(sha)
-}
-
-fn path_of(state: &AppState, sha: &str) -> std::path::PathBuf {
-    path_in(&state.settings.data_dir, sha)
-}
 
 /// One stored evidence file.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -78,7 +71,7 @@ pub struct Stored {
 }
 
 /// Check type and size, then write the file under its hash (once).
-pub async fn store_file(data_dir: &std::path::Path, name: &str, bytes: &[u8]) -> AppResult<Stored> {
+pub async fn store_file(blobs: &Blobs, name: &str, bytes: &[u8]) -> AppResult<Stored> {
     if bytes.len() > MAX_BYTES {
         return Err(AppError::new(ErrorCode::PayloadTooLarge, "证据文件不能超过 50 MB"));
     }
@@ -93,15 +86,9 @@ pub async fn store_file(data_dir: &std::path::Path, name: &str, bytes: &[u8]) ->
         )
     })?;
     let sha = sha256_hex(bytes);
-    let path = path_in(data_dir, &sha);
-    if !path.exists() {
-        // Write beside, then rename: a crash leaves no half file under a hash name.
-        let dir = path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
-        tokio::fs::create_dir_all(&dir).await.map_err(AppError::internal)?;
-        let tmp = dir.join(format!(".{sha}.part"));
-        tokio::fs::write(&tmp, bytes).await.map_err(AppError::internal)?;
-        tokio::fs::rename(&tmp, &path).await.map_err(AppError::internal)?;
-    }
+    // The store writes atomically (a local folder writes beside, then
+    // renames), so no half file ever sits under a hash name.
+    blobs.put(&sha, bytes).await.map_err(AppError::internal)?;
     let meta = if ctype == "image/jpeg" || ctype == "image/heic" || ctype == "image/png" {
         super::exif::read(bytes)
     } else {
@@ -127,7 +114,7 @@ pub async fn stage(
     name: &str,
     bytes: &[u8],
 ) -> AppResult<Stored> {
-    let s = store_file(&state.settings.data_dir, name, bytes).await?;
+    let s = store_file(&state.settings.evidence, name, bytes).await?;
     let mut tx = state.db.begin().await?;
     on_tx!(tx, c => sqlx::query(
         "insert into evidence_staged (sha256, user_id, file_name, content_type, size, taken_at, latitude, longitude, created_at)
@@ -177,7 +164,7 @@ pub async fn upload(
     let (name, bytes) = crate::platform::web::extract::upload_field(&mut multipart)
         .await?
         .ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "file", "请选择文件"))?;
-    let s = store_file(&state.settings.data_dir, &name, &bytes).await?;
+    let s = store_file(&state.settings.evidence, &name, &bytes).await?;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let eid = link(&mut tx, &user.actor(), now, id, &s, None).await?;
@@ -332,10 +319,16 @@ pub async fn read(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
     if !visible {
         return Err(AppError::out_of_scope());
     }
-    let bytes = tokio::fs::read(path_of(&state, &sha)).await.map_err(|_| {
-        tracing::error!(evidence = id, sha256 = %sha, "evidence file missing");
-        AppError::new(ErrorCode::EvidenceTampered, "证据文件缺失")
-    })?;
+    let bytes = state
+        .settings
+        .evidence
+        .get(&sha)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| {
+            tracing::error!(evidence = id, sha256 = %sha, "evidence file missing");
+            AppError::new(ErrorCode::EvidenceTampered, "证据文件缺失")
+        })?;
     if sha256_hex(&bytes) != sha {
         tracing::error!(evidence = id, sha256 = %sha, "evidence file does not match its hash");
         return Err(AppError::new(

@@ -26,6 +26,10 @@ pub struct DbArgs {
     /// Optional TOML file with `listen`, `database`, `data_dir`, `secure_cookies`, `trust_forwarded_for`.
     #[arg(long, env = "JIANGUAN_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Where evidence files live: a folder (default `{data_dir}/evidence`)
+    /// or `s3://bucket[/prefix]` (endpoint and keys from `AWS_*`).
+    #[arg(long, env = "JIANGUAN_EVIDENCE_STORE")]
+    pub evidence_store: Option<String>,
 }
 
 /// Flags of the commands that run the web server.
@@ -50,6 +54,7 @@ struct FileConfig {
     listen: Option<String>,
     database: Option<String>,
     data_dir: Option<PathBuf>,
+    evidence_store: Option<String>,
     secure_cookies: Option<bool>,
     trust_forwarded_for: Option<bool>,
 }
@@ -60,6 +65,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub database_url: String,
     pub data_dir: PathBuf,
+    pub evidence_store: String,
     pub secure_cookies: bool,
     pub trust_forwarded_for: bool,
 }
@@ -99,9 +105,16 @@ impl Config {
         let listen = listen_text
             .parse()
             .with_context(|| format!("--listen {listen_text:?} is not an address like 127.0.0.1:8080"))?;
+        let evidence_store = args
+            .db
+            .evidence_store
+            .clone()
+            .or(file.evidence_store)
+            .unwrap_or_else(|| data_dir.join("evidence").display().to_string());
         Ok(Config {
             listen,
             database_url,
+            evidence_store,
             data_dir,
             secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
             trust_forwarded_for: args.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(false),
@@ -118,10 +131,11 @@ impl Config {
     /// A one-line description safe to print and log.
     pub fn describe(&self) -> String {
         format!(
-            "listen={} database={} data_dir={}",
+            "listen={} database={} data_dir={} evidence={}",
             self.listen,
             redact_url(&self.database_url),
-            self.data_dir.display()
+            self.data_dir.display(),
+            self.evidence_store
         )
     }
 }

@@ -2,6 +2,7 @@
 //! errors, authentication and the web shell every context plugs into.
 
 pub mod auth;
+pub mod blobs;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -133,6 +133,7 @@ impl TestApp {
         let key = jianguan::platform::keys::load_or_create(dir.path()).unwrap();
         let settings = WebSettings {
             data_dir: dir.path().to_path_buf(),
+            evidence: jianguan::platform::blobs::Blobs::local(&dir.path().join("evidence")).unwrap(),
             ..Default::default()
         };
         let state = AppState::new(db.clone(), clock.clone(), key, settings);
@@ -188,6 +189,19 @@ impl TestApp {
                 .unwrap();
             self.users.insert(username, created.id);
         }
+    }
+
+    /// The same application with evidence kept in `blobs` instead.
+    pub fn with_evidence(mut self, blobs: jianguan::platform::blobs::Blobs) -> Self {
+        let key = jianguan::platform::keys::load_or_create(self._dir.path()).unwrap();
+        let settings = WebSettings {
+            data_dir: self._dir.path().to_path_buf(),
+            evidence: blobs,
+            ..Default::default()
+        };
+        self.state = AppState::new(self.db.clone(), self.clock.clone(), key, settings);
+        self.router = build_router(self.state.clone());
+        self
     }
 
     /// A browser-like client signed in as `username` (fresh session).

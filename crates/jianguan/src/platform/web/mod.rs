@@ -31,6 +31,8 @@ pub struct WebSettings {
     /// Take the client address from the last `X-Forwarded-For` entry (set
     /// when a reverse proxy terminates HTTPS in front of jianguan).
     pub trust_forwarded_for: bool,
+    /// Where evidence files live (a folder, or an S3-compatible bucket).
+    pub evidence: crate::platform::blobs::Blobs,
 }
 
 /// Shared state of every handler.
