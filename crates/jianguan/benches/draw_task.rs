@@ -76,6 +76,7 @@ fn main() {
             ratios: [("B".to_string(), 300)].into_iter().collect(),
             exclude_recent_months: 12,
             plan_id: None,
+            specialty: None,
         };
         let t = Instant::now();
         let id = schedule(&db, &Actor::Cli, now, &dept, &spec).await.unwrap();

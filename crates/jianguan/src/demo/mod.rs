@@ -235,7 +235,17 @@ pub async fn load_org(
                     cert_valid_until: a.cert_no.map(|_| cert_until),
                     password: password.clone(),
                 };
-                store::create_user(db, &Actor::Cli, store::Manager::System, now, &new).await?;
+                let u = store::create_user(db, &Actor::Cli, store::Manager::System, now, &new).await?;
+                // The inspector directory lists fields of enforcement.
+                let fields: &[&str] = match (a.role, a.department) {
+                    (Role::Inspector, Some(d)) if d.ends_with("YJJ") => &["药品", "医疗器械", "疫苗"],
+                    (Role::Inspector, _) => &["食品", "价格", "广告"],
+                    _ => &[],
+                };
+                if !fields.is_empty() {
+                    let list: Vec<String> = fields.iter().map(|s| s.to_string()).collect();
+                    store::set_specialties(db, &Actor::Cli, now, &u, &list).await?;
+                }
             }
         }
         out.push((a, password));

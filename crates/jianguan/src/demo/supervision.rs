@@ -184,6 +184,7 @@ async fn load_draws(
         ratios: [("B".to_string(), 1000)].into_iter().collect(),
         exclude_recent_months: 12,
         plan_id: None,
+        specialty: None,
     };
     let id = schedule(db, &Actor::Cli, now - Duration::days(45), jiangan, &joint).await?;
     let task = run(db, &Actor::Cli, now - Duration::days(41), id, "3051.27").await?;
@@ -211,6 +212,7 @@ async fn load_draws(
         ratios: [("B".to_string(), 300)].into_iter().collect(),
         exclude_recent_months: 12,
         plan_id,
+        specialty: None,
     };
     schedule(db, &Actor::Cli, now, jiangan, &scheduled).await?;
     Ok(())

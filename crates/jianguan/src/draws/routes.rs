@@ -288,6 +288,7 @@ pub struct ListPage {
     pub items: Vec<CatalogItem>,
     pub form: ScheduleForm,
     pub error: Option<String>,
+    pub specialties: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -304,6 +305,8 @@ pub struct ScheduleForm {
     pub period_end: String,
     #[serde(default)]
     pub ratio_b: String,
+    #[serde(default)]
+    pub specialty: String,
 }
 
 async fn list_page_for(
@@ -326,6 +329,7 @@ async fn list_page_for(
         items,
         form,
         error: None,
+        specialties: crate::org::model::SPECIALTIES.to_vec(),
     })
 }
 
@@ -381,6 +385,7 @@ pub async fn schedule_submit(
             ratios,
             exclude_recent_months: 12,
             plan_id: None,
+            specialty: Some(f.specialty.trim().to_string()).filter(|s| !s.is_empty()),
         };
         store::schedule(&state.db, &user.actor(), state.clock.now(), dept, &spec).await
     }

@@ -59,6 +59,10 @@ pub struct TaskSpec {
     /// lead department); its items must be lines of that plan.
     #[serde(default)]
     pub plan_id: Option<i64>,
+    /// The field of enforcement (执法领域) every team member must have,
+    /// e.g. 特种设备; none means any certified inspector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub specialty: Option<String>,
 }
 
 fn twelve() -> u32 {
@@ -152,6 +156,17 @@ pub async fn schedule(
     }
     if spec.period_end < spec.period_start {
         return Err(bad("period_end", "结束日期早于开始日期"));
+    }
+    if let Some(sp) = &spec.specialty
+        && !crate::org::model::SPECIALTIES.contains(&sp.as_str())
+    {
+        return Err(bad(
+            "specialty",
+            format!(
+                "“{sp}”不是执法领域，应为：{}",
+                crate::org::model::SPECIALTIES.join("、")
+            ),
+        ));
     }
     if let Some(pid) = spec.plan_id {
         let plan = crate::catalog::plans::get(db, pid)
@@ -254,20 +269,25 @@ pub async fn schedule(
     // through the task's period (行政处罚法第四十二条).
     let mut inspectors = Vec::new();
     for d in &departments {
-        let rows: Vec<(String,)> = on_db!(db, pool => sqlx::query_as(
-            "select username from users where department_id = $1 and role = 'inspector' and active = true
+        let rows: Vec<(String, String)> = on_db!(db, pool => sqlx::query_as(
+            "select username, specialties from users where department_id = $1 and role = 'inspector' and active = true
              and cert_valid_until >= $2 order by username")
             .bind(d.id).bind(spec.period_end).fetch_all(pool).await?);
-        inspectors.extend(rows.into_iter().map(|(u,)| Inspector {
-            id: u,
-            department: d.code.clone(),
-            specialties: Vec::new(),
+        inspectors.extend(rows.into_iter().map(|(u, s)| {
+            let mut specialties: Vec<String> = serde_json::from_str(&s).unwrap_or_default();
+            specialties.sort();
+            specialties.dedup();
+            Inspector {
+                id: u,
+                department: d.code.clone(),
+                specialties,
+            }
         }));
     }
     let needs = TeamNeeds {
         default: TeamNeed {
             departments: departments.iter().map(|d| d.code.clone()).collect(),
-            specialty: None,
+            specialty: spec.specialty.clone(),
             min_size: draw::MIN_TEAM_SIZE,
         },
         strata: BTreeMap::new(),
@@ -660,4 +680,71 @@ pub async fn declare_conflict(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// One entity an inspector was drawn to inspect, and whether their
+/// department has recorded it yet.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Assignment {
+    pub task_id: i64,
+    pub task_title: String,
+    pub uscc: String,
+    pub name: String,
+    pub items: Vec<String>,
+    pub period_end: NaiveDate,
+    pub team: Vec<String>,
+    /// A joint task (several departments, 进一次门、查多项事).
+    pub joint: bool,
+    /// The department's inspection of it within the period, once recorded.
+    pub done: Option<i64>,
+}
+
+impl Assignment {
+    pub fn items_param(&self) -> String {
+        self.items.join(",")
+    }
+}
+
+/// What `username` (of department `department_id`) was drawn for, open
+/// ones first. Reads every drawn task's result: fine for a province's few
+/// hundred tasks a year; an index table would serve a nation.
+pub async fn assignments(db: &Db, username: &str, department_id: i64) -> Result<Vec<Assignment>, sqlx::Error> {
+    let mut out = Vec::new();
+    for t in list(db).await? {
+        let Some(r) = &t.result else { continue };
+        for team in r.teams.iter().filter(|x| x.inspectors.iter().any(|i| i == username)) {
+            let mut done = None;
+            for item in &t.spec.items {
+                let row: Option<i64> = on_db!(db, pool => sqlx::query_scalar(
+                    "select i.id from inspections i join inspection_items ii on ii.inspection_id = i.id
+                     where i.uscc = $1 and ii.item_code = $2 and i.department_id = $3 and i.corrects is null
+                       and i.inspected_on >= $4 and i.inspected_on <= $5 order by i.id limit 1")
+                    .bind(&team.code).bind(item).bind(department_id)
+                    .bind(t.spec.period_start).bind(t.spec.period_end).fetch_optional(pool).await?);
+                done = done.or(row);
+            }
+            out.push(Assignment {
+                task_id: t.id,
+                task_title: t.title.clone(),
+                uscc: team.code.clone(),
+                name: String::new(),
+                items: t.spec.items.clone(),
+                period_end: t.spec.period_end,
+                team: team.inspectors.clone(),
+                joint: !t.spec.partners.is_empty(),
+                done,
+            });
+        }
+    }
+    let codes: Vec<String> = out.iter().map(|a| a.uscc.clone()).collect();
+    let names: HashMap<String, String> = crate::registry::store::get_many(db, &codes)
+        .await?
+        .into_iter()
+        .map(|e| (e.uscc, e.name))
+        .collect();
+    for a in &mut out {
+        a.name = names.get(&a.uscc).cloned().unwrap_or_default();
+    }
+    out.sort_by_key(|a| (a.done.is_some(), a.period_end, a.task_id));
+    Ok(out)
 }

@@ -121,6 +121,8 @@ pub struct NewQuery {
     pub corrects: Option<i64>,
     pub follows_up: Option<i64>,
     pub joint_with: Option<i64>,
+    /// `random` or `joint` when opened from a drawn task.
+    pub source: Option<String>,
 }
 
 fn split(s: &str) -> Vec<String> {
@@ -233,7 +235,11 @@ pub async fn new_page(
     let uscc = q.uscc.clone().unwrap_or_default().trim().to_string();
     let f = Fields {
         method: "on_site".into(),
-        source: if q.joint_with.is_some() { "joint" } else { "adhoc" }.into(),
+        source: match (&q.source, q.joint_with) {
+            (_, Some(_)) => "joint".into(),
+            (Some(s), None) if !store::label(&SOURCES, s).is_empty() => s.clone(),
+            _ => "adhoc".into(),
+        },
         inspected_on: crate::audit::store::china_day(state.clock.now()).to_string(),
         team: if user.role() == jianguan_rules::Role::Inspector {
             user.user.username.clone()

@@ -135,6 +135,8 @@ pub struct User {
     /// Enforcement certificate number (inspectors).
     pub cert_no: Option<String>,
     pub cert_valid_until: Option<NaiveDate>,
+    /// Fields of enforcement (执法领域) of an inspector, from [`SPECIALTIES`].
+    pub specialties: Vec<String>,
     pub active: bool,
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -155,6 +157,27 @@ impl User {
         self.cert_no.is_some() && self.cert_valid_until.is_some_and(|d| d >= day)
     }
 }
+
+/// Fields of enforcement an inspector may be listed for in the inspector
+/// directory (执法检查人员名录库), by the areas of the catalog.
+pub const SPECIALTIES: [&str; 16] = [
+    "登记注册",
+    "食品",
+    "特种设备",
+    "工业产品",
+    "计量",
+    "标准",
+    "认证认可",
+    "价格",
+    "广告",
+    "反不正当竞争",
+    "网络交易",
+    "知识产权",
+    "药品",
+    "医疗器械",
+    "化妆品",
+    "疫苗",
+];
 
 /// Input for a new account.
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -47,6 +47,12 @@ pub fn routes() -> Vec<RouteDef> {
         def(Method::GET, "/api/v1/users/{id}", Access::Roles(ADMINS), get(get_user)),
         def(
             Method::PUT,
+            "/api/v1/users/{id}/specialties",
+            Access::Roles(ADMINS),
+            put(set_specialties),
+        ),
+        def(
+            Method::PUT,
             "/api/v1/users/{id}/password",
             Access::Roles(ADMINS),
             put(reset_password),
@@ -74,6 +80,12 @@ pub fn routes() -> Vec<RouteDef> {
             "/admin/users",
             Access::Roles(ADMINS),
             post(views::users_submit),
+        ),
+        def(
+            Method::POST,
+            "/admin/users/{id}/specialties",
+            Access::Roles(ADMINS),
+            post(views::specialties_submit),
         ),
     ]
 }
@@ -181,7 +193,7 @@ static NO_DEPARTMENT: Department = Department {
 };
 
 /// Load a user the caller may see, or explain why not.
-async fn managed_user(state: &AppState, current: &CurrentUser, id: i64) -> AppResult<User> {
+pub(super) async fn managed_user(state: &AppState, current: &CurrentUser, id: i64) -> AppResult<User> {
     let user = store::user_by_id(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
@@ -235,6 +247,32 @@ pub async fn reset_password(
         .await?;
     store::set_password(&state.db, &current.actor(), state.clock.now(), id, &body.password).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct Specialties {
+    /// Fields of enforcement (执法领域), e.g. ["食品", "特种设备"].
+    pub specialties: Vec<String>,
+}
+
+/// List an inspector's fields of enforcement in the inspector directory;
+/// random-draw tasks that need one draw only among those who have it.
+#[utoipa::path(put, path = "/api/v1/users/{id}/specialties", tag = "org", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = Specialties,
+    responses((status = 200, body = Specialties), (status = 403, body = crate::platform::error::Problem), (status = 422, body = crate::platform::error::Problem)))]
+pub async fn set_specialties(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<Specialties>,
+) -> AppResult<Json<Specialties>> {
+    let user = managed_user(&state, &current, id).await?;
+    manager(&current)
+        .may_manage(&state.db, user.role, user.department_code.as_deref())
+        .await?;
+    let specialties =
+        store::set_specialties(&state.db, &current.actor(), state.clock.now(), &user, &body.specialties).await?;
+    Ok(Json(Specialties { specialties }))
 }
 
 /// After a successful form post, go back to the list (post/redirect/get).

@@ -150,6 +150,7 @@ struct UserRow {
     uscc: Option<String>,
     cert_no: Option<String>,
     cert_valid_until: Option<NaiveDate>,
+    specialties: String,
     active: bool,
     locked_until: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
@@ -170,6 +171,7 @@ impl UserRow {
             uscc: self.uscc,
             cert_no: self.cert_no,
             cert_valid_until: self.cert_valid_until,
+            specialties: serde_json::from_str(&self.specialties).unwrap_or_default(),
             active: self.active,
             locked_until: self.locked_until,
             created_at: self.created_at,
@@ -178,7 +180,7 @@ impl UserRow {
 }
 
 const USER_SELECT: &str = "select u.id, u.username, u.display_name, u.role, d.code as department_code,
-            u.uscc, u.cert_no, u.cert_valid_until, u.active, u.locked_until, u.created_at
+            u.uscc, u.cert_no, u.cert_valid_until, u.specialties, u.active, u.locked_until, u.created_at
      from users u left join departments d on d.id = u.department_id";
 
 pub async fn user_by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
@@ -355,6 +357,52 @@ pub async fn set_password(
 }
 
 /// Counts for dashboards.
+/// List an inspector's fields of enforcement (执法领域) in the directory;
+/// each must be one of [`SPECIALTIES`](super::model::SPECIALTIES).
+pub async fn set_specialties(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    user: &User,
+    specialties: &[String],
+) -> AppResult<Vec<String>> {
+    if user.role != Role::Inspector {
+        return Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            "specialties",
+            "只有执法人员登记执法领域",
+        ));
+    }
+    let mut list: Vec<String> = Vec::new();
+    for s in specialties.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if !super::model::SPECIALTIES.contains(&s) {
+            return Err(AppError::field(
+                ErrorCode::ValidationFailed,
+                "specialties",
+                format!("“{s}”不是执法领域，应为：{}", super::model::SPECIALTIES.join("、")),
+            ));
+        }
+        if !list.iter().any(|x| x == s) {
+            list.push(s.to_string());
+        }
+    }
+    let text = serde_json::to_string(&list).map_err(AppError::internal)?;
+    let mut tx = db.begin().await?;
+    on_tx!(tx, c => sqlx::query("update users set specialties = $2, updated_at = $3 where id = $1")
+        .bind(user.id).bind(&text).bind(now).execute(&mut *c).await?.rows_affected());
+    record(
+        &mut tx,
+        now,
+        actor,
+        "user.specialties",
+        ("user", &user.id.to_string()),
+        &json!({"specialties": list}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(list)
+}
+
 pub async fn counts(db: &Db, scope: &DataScope) -> Result<(i64, i64), sqlx::Error> {
     let pattern = scope.like_pattern();
     on_db!(db, pool => {

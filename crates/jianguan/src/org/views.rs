@@ -104,6 +104,7 @@ pub struct UsersPage {
     pub error: Option<String>,
     pub today: chrono::NaiveDate,
     pub now: chrono::DateTime<chrono::Utc>,
+    pub specialties: Vec<&'static str>,
 }
 
 async fn users_view(state: &AppState, user: &CurrentUser, error: Option<String>) -> AppResult<UsersPage> {
@@ -121,6 +122,7 @@ async fn users_view(state: &AppState, user: &CurrentUser, error: Option<String>)
         error,
         today: crate::audit::store::china_day(state.clock.now()),
         now: state.clock.now(),
+        specialties: super::model::SPECIALTIES.to_vec(),
     })
 }
 
@@ -138,6 +140,41 @@ pub struct UserForm {
     pub cert_no: Option<String>,
     pub cert_valid_until: Option<String>,
     pub password: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SpecialtiesForm {
+    #[serde(default)]
+    pub specialties: String,
+}
+
+/// `POST /admin/users/{id}/specialties`: an inspector's fields of
+/// enforcement in the inspector directory.
+pub async fn specialties_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    PageForm(f): PageForm<SpecialtiesForm>,
+) -> AppResult<Response> {
+    let list: Vec<String> = f
+        .specialties
+        .split([',', '，', '、', ';', '；', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let result = async {
+        let target = super::routes::managed_user(&state, &user, id).await?;
+        super::routes::manager(&user)
+            .may_manage(&state.db, target.role, target.department_code.as_deref())
+            .await?;
+        store::set_specialties(&state.db, &user.actor(), state.clock.now(), &target, &list).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(back_to("/admin/users")),
+        Err(e) => form_error(e, users_view(&state, &user, None).await?, |p, m| p.error = Some(m)),
+    }
 }
 
 pub async fn users_submit(

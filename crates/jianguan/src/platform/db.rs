@@ -34,6 +34,11 @@ pub const SQLITE_MIGRATIONS: &[Embedded] = &[
         "checklists",
         include_str!("../../migrations/sqlite/0007_checklists.sql"),
     ),
+    (
+        8,
+        "specialties",
+        include_str!("../../migrations/sqlite/0008_specialties.sql"),
+    ),
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
@@ -63,6 +68,11 @@ pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
         7,
         "checklists",
         include_str!("../../migrations/postgres/0007_checklists.sql"),
+    ),
+    (
+        8,
+        "specialties",
+        include_str!("../../migrations/postgres/0008_specialties.sql"),
     ),
 ];
 

@@ -60,6 +60,12 @@ pub struct Workbench {
     pub latest: Option<Checkpoint>,
     pub cert: Option<CertView>,
     pub uscc: String,
+    /// Inspectors: entities drawn for them.
+    pub assignments: Vec<crate::draws::store::Assignment>,
+    /// Inspectors: their department's orders to rectify awaiting follow-up.
+    pub follow_ups: Vec<crate::inspection::links::Rectification>,
+    /// Enterprises: visits to confirm / all visits.
+    pub visits: (usize, usize),
 }
 
 async fn workbench(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
@@ -82,6 +88,24 @@ async fn workbench(State(state): State<AppState>, user: CurrentUser) -> AppResul
         }
     });
     let role = user.role();
+    let (mut assignments, mut follow_ups) = (Vec::new(), Vec::new());
+    if let (Role::Inspector, Some(d)) = (role, &user.department) {
+        assignments = crate::draws::store::assignments(&state.db, &user.user.username, d.id).await?;
+        follow_ups = crate::inspection::links::rectifications(&state.db, d.id, today)
+            .await?
+            .into_iter()
+            .filter(|r| r.status == "open" || r.status == "overdue" || r.status == "again")
+            .collect();
+    }
+    let mut visits = (0, 0);
+    if let (Role::Enterprise, Some(uscc)) = (role, &user.user.uscc) {
+        for i in crate::inspection::store::for_entity(&state.db, uscc).await? {
+            visits.1 += 1;
+            if crate::inspection::store::feedback(&state.db, i.id).await?.is_none() {
+                visits.0 += 1;
+            }
+        }
+    }
     Ok(render(&Workbench {
         layout: layout(Some(&user), "工作台", "/home"),
         role: role.as_str(),
@@ -103,5 +127,8 @@ async fn workbench(State(state): State<AppState>, user: CurrentUser) -> AppResul
         latest: audit_store::checkpoints(&state.db, 1).await?.into_iter().next(),
         cert,
         uscc: user.user.uscc.clone().unwrap_or_default(),
+        assignments,
+        follow_ups,
+        visits,
     }))
 }

@@ -341,23 +341,10 @@ async fn drug_bureau(app: &TestApp) -> Client {
         cert_valid_until: NaiveDate::from_ymd_opt(2028, 12, 31),
         password: crate::support::PASSWORD.into(),
     };
-    let u = jianguan::org::store::create_user(&app.db, &Actor::Cli, jianguan::org::store::Manager::System, now, &u)
+    jianguan::org::store::create_user(&app.db, &Actor::Cli, jianguan::org::store::Manager::System, now, &u)
         .await
         .unwrap();
-    let mut tx = app.db.begin().await.unwrap();
-    let s = jianguan::platform::auth::session::create_session(&mut tx, u.id, now)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    Client {
-        cookie: Some(format!(
-            "{}={}",
-            jianguan::platform::auth::session::COOKIE,
-            s.cookie_value
-        )),
-        csrf: Some(s.csrf_token),
-        bearer: None,
-    }
+    app.session("yjinspector").await
 }
 
 both!(a_joint_visit_is_signed_per_department_and_read_by_all, |app| {

@@ -339,3 +339,143 @@ both!(a_declared_conflict_keeps_the_inspector_away, |app| {
     assert_eq!(bundle["recusals"].as_array().unwrap().len(), 12);
     assert_eq!(verify_cli(&bundle).0, 0);
 });
+
+both!(a_task_needing_a_specialty_draws_only_inspectors_who_have_it, |app| {
+    sample::load(&app.db, app.clock.now()).await.unwrap();
+    restaurants(&app, 20).await;
+    for u in ["inspector_b", "inspector_c", "inspector_d"] {
+        add_inspector(&app, u).await;
+    }
+    let county = app.session("countyadmin").await;
+    let admin = app.as_role(Role::SysAdmin).await;
+    let users = app.get("/api/v1/users", &admin).await.json();
+    let id_of = |name: &str| {
+        users["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == name)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let set = |id: i64, list: Value| {
+        let (app, county) = (&app, &county);
+        async move {
+            app.request(
+                axum::http::Method::PUT,
+                &format!("/api/v1/users/{id}/specialties"),
+                county,
+                Some(json!({"specialties": list})),
+            )
+            .await
+        }
+    };
+    // Only labels of the directory; only inspectors; only one's own.
+    assert_eq!(
+        set(id_of("inspector_b"), json!(["烹饪"])).await.code(),
+        "validation_failed"
+    );
+    assert_eq!(
+        set(id_of("countyadmin"), json!(["价格"])).await.code(),
+        "validation_failed"
+    );
+    let yichang = app.session("yichang").await;
+    let r = app
+        .request(
+            axum::http::Method::PUT,
+            &format!("/api/v1/users/{}/specialties", id_of("inspector_b")),
+            &yichang,
+            Some(json!({"specialties": ["价格"]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    for u in ["inspector_b", "inspector_c"] {
+        let r = set(id_of(u), json!(["价格", "计量", "价格"])).await;
+        assert_eq!(r.json()["specialties"], json!(["价格", "计量"]), "{}", r.text());
+    }
+    let user = app
+        .get(&format!("/api/v1/users/{}", id_of("inspector_b")), &admin)
+        .await
+        .json();
+    assert_eq!(user["user"]["specialties"], json!(["价格", "计量"]));
+    // The same through the account page, in Chinese.
+    let csrf = county.csrf.clone().unwrap();
+    let path = format!("/admin/users/{}/specialties", id_of("inspector_d"));
+    let r = app
+        .post_form(&path, &county, &[("csrf_token", &csrf), ("specialties", "烹饪")])
+        .await;
+    assert!(r.text().contains("不是执法领域"), "{}", r.text());
+    let r = app
+        .post_form(
+            &path,
+            &county,
+            &[("csrf_token", &csrf), ("specialties", "食品、 特种设备")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(app.get("/admin/users", &county).await.text().contains("食品、特种设备"));
+
+    let spec = |specialty: &str| {
+        json!({"title": "明码标价专项抽查", "items": ["SJ-JG-001"], "period_start": "2026-11-24",
+               "period_end": "2026-12-31", "ratios": {"B": 2000}, "specialty": specialty})
+    };
+    assert_eq!(
+        app.post_json("/api/v1/draws", &county, spec("烹饪")).await.code(),
+        "validation_failed"
+    );
+    let id = app.post_json("/api/v1/draws", &county, spec("价格")).await.json()["task"]["id"]
+        .as_i64()
+        .unwrap();
+    let drawn = app
+        .post_json(
+            &format!("/api/v1/draws/{id}/draw"),
+            &county,
+            json!({"public_value": "7"}),
+        )
+        .await
+        .json();
+    let teams = drawn["task"]["result"]["teams"].as_array().unwrap().clone();
+    assert_eq!(teams.len(), 4);
+    for t in &teams {
+        let mut members: Vec<&str> = t["inspectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap())
+            .collect();
+        members.sort();
+        assert_eq!(members, ["inspector_b", "inspector_c"], "only the 价格 inspectors: {t}");
+    }
+    // The bundle carries the specialties, so the offline check agrees.
+    let bundle = app
+        .get(&format!("/api/v1/public/draws/{id}/bundle"), &Client::anonymous())
+        .await
+        .json();
+    let (code, out) = verify_cli(&bundle);
+    assert_eq!(code, 0, "{out}");
+    // A field only one inspector has cannot make a team of two: the empty
+    // seats are reported as shortages.
+    let id = app.post_json("/api/v1/draws", &county, spec("特种设备")).await.json()["task"]["id"]
+        .as_i64()
+        .unwrap();
+    let drawn = app
+        .post_json(
+            &format!("/api/v1/draws/{id}/draw"),
+            &county,
+            json!({"public_value": "8"}),
+        )
+        .await
+        .json();
+    assert!(
+        !drawn["task"]["result"]["shortages"].as_array().unwrap().is_empty(),
+        "{drawn}"
+    );
+
+    // Each drawn inspector finds the entity on their workbench, with a
+    // link into the checklist form.
+    let b = app.session("inspector_b").await;
+    let home = app.get("/home", &b).await.text();
+    assert!(home.contains("明码标价专项抽查") && home.contains("开始检查"), "{home}");
+    assert!(home.contains("items=SJ-JG-001&amp;source=random"), "{home}");
+});

@@ -204,9 +204,13 @@ impl TestApp {
         self
     }
 
-    /// A browser-like client signed in as `username` (fresh session).
+    /// A browser-like client signed in as `username` (fresh session); a
+    /// fixture account or one a test created.
     pub async fn session(&self, username: &str) -> Client {
-        let id = self.users[username];
+        let id = match self.users.get(username) {
+            Some(id) => *id,
+            None => store::user_by_username(&self.db, username).await.unwrap().unwrap().id,
+        };
         let mut tx = self.db.begin().await.unwrap();
         let s = session::create_session(&mut tx, id, self.clock.now()).await.unwrap();
         tx.commit().await.unwrap();

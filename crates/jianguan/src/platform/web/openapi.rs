@@ -80,6 +80,7 @@ impl Modify for BearerAuth {
         crate::catalog::routes::public_tolerance,
         crate::catalog::routes::public_plans,
         crate::catalog::routes::public_plan,
+        crate::org::routes::set_specialties,
         crate::inspection::routes::create,
         crate::inspection::routes::list,
         crate::inspection::evidence::upload,
