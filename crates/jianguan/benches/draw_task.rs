@@ -75,6 +75,7 @@ fn main() {
             period_end: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
             ratios: [("B".to_string(), 300)].into_iter().collect(),
             exclude_recent_months: 12,
+            risk_ratios: Default::default(),
             plan_id: None,
             specialty: None,
         };

@@ -15,4 +15,5 @@ pub mod org;
 pub mod platform;
 pub mod portal;
 pub mod registry;
+pub mod risk;
 pub mod server;

@@ -183,6 +183,7 @@ async fn load_draws(
         period_end: today - Duration::days(5),
         ratios: [("B".to_string(), 1000)].into_iter().collect(),
         exclude_recent_months: 12,
+        risk_ratios: Default::default(),
         plan_id: None,
         specialty: None,
     };
@@ -211,6 +212,7 @@ async fn load_draws(
         period_end: today + Duration::days(30),
         ratios: [("B".to_string(), 300)].into_iter().collect(),
         exclude_recent_months: 12,
+        risk_ratios: Default::default(),
         plan_id,
         specialty: None,
     };

@@ -307,6 +307,9 @@ pub struct ScheduleForm {
     pub ratio_b: String,
     #[serde(default)]
     pub specialty: String,
+    /// Ratio for entities the field graded at risk level D (high).
+    #[serde(default)]
+    pub ratio_risk_d: String,
 }
 
 async fn list_page_for(
@@ -375,6 +378,12 @@ pub async fn schedule_submit(
         {
             ratios.insert("B".to_string(), bp);
         }
+        let mut risk_ratios = BTreeMap::new();
+        if let Some(bp) = jianguan_rules::catalog::parse_ratio_bp(&f.ratio_risk_d)
+            .map_err(|m| AppError::field(ErrorCode::ValidationFailed, "ratio_risk_d", m))?
+        {
+            risk_ratios.insert("D".to_string(), bp);
+        }
         let spec = TaskSpec {
             title: f.title.clone(),
             items: split(&f.items),
@@ -384,6 +393,7 @@ pub async fn schedule_submit(
             period_end: date(&f.period_end, "period_end")?,
             ratios,
             exclude_recent_months: 12,
+            risk_ratios,
             plan_id: None,
             specialty: Some(f.specialty.trim().to_string()).filter(|s| !s.is_empty()),
         };

@@ -11,6 +11,7 @@ use jianguan_rules::draw::{
     self, ALGORITHM, Bundle, Candidate, CompactCandidates, DrawInput, DrawResult, Inspector, Recusal, StratumRule,
     TeamNeed, TeamNeeds,
 };
+use jianguan_rules::strata;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -51,6 +52,12 @@ pub struct TaskSpec {
     /// Ratio per credit class in basis points, e.g. {"A": 300, "B": 500}.
     #[serde(default)]
     pub ratios: BTreeMap<String, u32>,
+    /// Ratio per risk level (A low to D high) the lead department's field
+    /// graded entities at, e.g. {"D": 10000}; an entity graded at such a
+    /// level forms the stratum `class/level`, sampled at the higher of the
+    /// two ratios (`jianguan_rules::strata`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub risk_ratios: BTreeMap<String, u32>,
     /// Leave out entities inspected under one of the items within this many
     /// months (default 12).
     #[serde(default = "twelve")]
@@ -239,6 +246,18 @@ pub async fn schedule(
     let recent = inspected_since(db, &item_codes, since).await?;
     // Key-list entities under these items are taken in full.
     let keyed = key_entities(db, &item_codes).await?;
+    for level in spec.risk_ratios.keys() {
+        if !strata::RISK_LEVELS.contains(&level.as_str()) {
+            return Err(bad("risk_ratios", format!("风险等级 {level:?} 应为 A、B、C 或 D")));
+        }
+    }
+    // Risk levels graded by the lead department's field, used only for the
+    // levels the task sets a ratio for.
+    let graded = if spec.risk_ratios.is_empty() {
+        HashMap::new()
+    } else {
+        crate::risk::levels(db, lead.kind).await?
+    };
     let mut candidates = Vec::new();
     let mut full = Vec::new();
     for code in codes {
@@ -247,24 +266,37 @@ pub async fn schedule(
         } else if recent.contains_key(&code) {
             continue;
         }
+        // Every entity counts as credit class B until the credit context
+        // grades them.
+        let risk = graded
+            .get(&code)
+            .map(String::as_str)
+            .filter(|l| spec.risk_ratios.contains_key(*l));
         candidates.push(Candidate {
+            stratum: strata::stratum("B", risk),
             code,
-            stratum: "B".into(),
             weight: 1,
         });
     }
     if candidates.is_empty() {
         return Err(bad("item_code", "区域内没有这些事项的检查对象"));
     }
-    let rules: Vec<StratumRule> = CLASSES
-        .iter()
-        .zip(DEFAULT_RATIOS)
-        .map(|(c, d)| StratumRule {
+    let mut rules: Vec<StratumRule> = Vec::new();
+    for (c, d) in CLASSES.iter().zip(DEFAULT_RATIOS) {
+        let credit = spec.ratios.get(*c).copied().unwrap_or(d).min(10_000);
+        rules.push(StratumRule {
             stratum: c.to_string(),
-            ratio_bp: spec.ratios.get(*c).copied().unwrap_or(d).min(10_000),
+            ratio_bp: credit,
             count: None,
-        })
-        .collect();
+        });
+        for (level, bp) in &spec.risk_ratios {
+            rules.push(StratumRule {
+                stratum: strata::stratum(c, Some(level)),
+                ratio_bp: strata::ratio_bp(credit, Some(*bp)),
+                count: None,
+            });
+        }
+    }
     // Inspector directory: certified inspectors of the departments, valid
     // through the task's period (行政处罚法第四十二条).
     let mut inspectors = Vec::new();

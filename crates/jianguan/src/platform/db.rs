@@ -39,6 +39,7 @@ pub const SQLITE_MIGRATIONS: &[Embedded] = &[
         "specialties",
         include_str!("../../migrations/sqlite/0008_specialties.sql"),
     ),
+    (9, "risk", include_str!("../../migrations/sqlite/0009_risk.sql")),
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
@@ -74,6 +75,7 @@ pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
         "specialties",
         include_str!("../../migrations/postgres/0008_specialties.sql"),
     ),
+    (9, "risk", include_str!("../../migrations/postgres/0009_risk.sql")),
 ];
 
 fn migrator(list: &[Embedded]) -> Migrator {

@@ -479,3 +479,109 @@ both!(a_task_needing_a_specialty_draws_only_inspectors_who_have_it, |app| {
     assert!(home.contains("明码标价专项抽查") && home.contains("开始检查"), "{home}");
     assert!(home.contains("items=SJ-JG-001&amp;source=random"), "{home}");
 });
+
+both!(
+    entities_graded_high_risk_form_their_own_stratum_at_the_higher_ratio,
+    |app| {
+        sample::load(&app.db, app.clock.now()).await.unwrap();
+        restaurants(&app, 40).await;
+        add_inspector(&app, "inspector_b").await;
+        let county = app.session("countyadmin").await;
+        let codes: Vec<String> = app.get("/api/v1/entities?per_page=100", &county).await.json()["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["uscc"].as_str().unwrap().to_string())
+            .filter(|c| c.contains("MA4K01"))
+            .collect();
+        let grade = |code: &str, body: Value| {
+            let (app, county, path) = (&app, &county, format!("/api/v1/entities/{code}/risk"));
+            async move { app.request(axum::http::Method::PUT, &path, county, Some(body)).await }
+        };
+        assert_eq!(
+            grade(&codes[0], json!({"level": "E", "basis": "x"})).await.code(),
+            "validation_failed"
+        );
+        assert_eq!(
+            grade(&codes[0], json!({"level": "D", "basis": " "})).await.code(),
+            "validation_failed"
+        );
+        // Six restaurants graded high risk by the food field, one low.
+        for c in &codes[..6] {
+            let r = grade(c, json!({"level": "D", "basis": "食品安全风险分级评分 85 分"})).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        }
+        grade(&codes[6], json!({"level": "A", "basis": "评分 20 分"})).await;
+        let inspector = app.as_role(Role::Inspector).await;
+        let g = app
+            .get(&format!("/api/v1/entities/{}/risk", codes[0]), &inspector)
+            .await
+            .json();
+        assert_eq!(
+            (
+                g["grades"][0]["level"].as_str(),
+                g["grades"][0]["department_kind"].as_str()
+            ),
+            (Some("D"), Some("market_regulation"))
+        );
+        let enterprise = app.as_role(Role::Enterprise).await;
+        assert_eq!(
+            app.get(&format!("/api/v1/entities/{}/risk", codes[0]), &enterprise)
+                .await
+                .status,
+            StatusCode::FORBIDDEN,
+            "grades are internal"
+        );
+        // D-graded entities in full (100%), the others at 5%.
+        let spec = json!({"title": "高风险餐饮抽查", "items": ["SJ-JG-001"], "period_start": "2026-11-24",
+                      "period_end": "2026-12-31", "ratios": {"B": 500}, "risk_ratios": {"D": 10000}});
+        let id = app.post_json("/api/v1/draws", &county, spec).await.json()["task"]["id"]
+            .as_i64()
+            .unwrap();
+        let drawn = app
+            .post_json(
+                &format!("/api/v1/draws/{id}/draw"),
+                &county,
+                json!({"public_value": "11"}),
+            )
+            .await
+            .json();
+        let result = &drawn["task"]["result"];
+        let in_stratum = |s: &str| {
+            result["selected"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|x| x["stratum"] == s)
+                .map(|x| x["code"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        let mut high = in_stratum("B/D");
+        high.sort();
+        let mut expected: Vec<String> = codes[..6].to_vec();
+        expected.sort();
+        assert_eq!(high, expected, "every high-risk entity is drawn");
+        assert_eq!(in_stratum("B").len(), 2, "5% of the 34 others, rounded up");
+        let bundle = app
+            .get(&format!("/api/v1/public/draws/{id}/bundle"), &Client::anonymous())
+            .await
+            .json();
+        let (code, out) = verify_cli(&bundle);
+        assert_eq!(code, 0, "{out}");
+        // Without risk ratios, grades do not split the directory.
+        let spec = json!({"title": "常规抽查", "items": ["SJ-JG-001"], "period_start": "2026-11-24",
+                      "period_end": "2026-12-31", "ratios": {"B": 500}});
+        let id = app.post_json("/api/v1/draws", &county, spec).await.json()["task"]["id"]
+            .as_i64()
+            .unwrap();
+        let drawn = app
+            .post_json(
+                &format!("/api/v1/draws/{id}/draw"),
+                &county,
+                json!({"public_value": "12"}),
+            )
+            .await
+            .json();
+        assert_eq!(drawn["task"]["result"]["selected"].as_array().unwrap().len(), 2);
+    }
+);

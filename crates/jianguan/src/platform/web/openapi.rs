@@ -81,6 +81,8 @@ impl Modify for BearerAuth {
         crate::catalog::routes::public_plans,
         crate::catalog::routes::public_plan,
         crate::org::routes::set_specialties,
+        crate::risk::list_api,
+        crate::risk::grade_api,
         crate::inspection::routes::create,
         crate::inspection::routes::list,
         crate::inspection::evidence::upload,

@@ -39,6 +39,7 @@ fn all_routes() -> Vec<RouteDef> {
     v.extend(crate::registry::routes::routes());
     v.extend(crate::catalog::routes::routes());
     v.extend(crate::inspection::routes::routes());
+    v.extend(crate::risk::routes());
     v.extend(crate::draws::routes::routes());
     v
 }

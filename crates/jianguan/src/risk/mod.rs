@@ -1,0 +1,182 @@
+//! Risk levels of entities as professional fields grade them (专业领域风险
+//! 分级: A low to D high; e.g. food businesses, special equipment, drugs),
+//! one per entity and kind of department. A department's administrator
+//! grades entities of its region; regulators read the grades; they are an
+//! internal basis for allocating inspections, not published as such. Random
+//! inspection tasks may set a ratio per level (see
+//! `jianguan_rules::strata`).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::Method;
+use axum::routing::get;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+use crate::audit::record;
+use crate::org::model::DeptKind;
+use crate::platform::auth::access::roles::{ADMINS, REGULATORS};
+use crate::platform::auth::{Access, CurrentUser};
+use crate::platform::db::Db;
+use crate::platform::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::platform::web::AppState;
+use crate::platform::web::extract::ApiJson;
+use crate::platform::web::routes::{RouteDef, def};
+use crate::registry::routes::visible_entity;
+use crate::{on_db, on_tx};
+
+pub fn routes() -> Vec<RouteDef> {
+    vec![
+        def(
+            Method::GET,
+            "/api/v1/entities/{uscc}/risk",
+            Access::Roles(REGULATORS),
+            get(list_api),
+        ),
+        def(
+            Method::PUT,
+            "/api/v1/entities/{uscc}/risk",
+            Access::Roles(ADMINS),
+            axum::routing::put(grade_api),
+        ),
+    ]
+}
+
+/// One grade.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Grade {
+    pub uscc: String,
+    pub department_kind: String,
+    /// `A` (low) to `D` (high).
+    pub level: String,
+    pub basis: String,
+    pub graded_on: NaiveDate,
+    pub graded_by: String,
+    pub graded_at: DateTime<Utc>,
+}
+
+/// The body of a grading.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct GradeInput {
+    /// `A` (low) to `D` (high).
+    pub level: String,
+    /// What the grade rests on (the field's scoring, an incident, ...).
+    pub basis: String,
+}
+
+/// Grades of one entity, one per kind of department.
+pub async fn for_entity(db: &Db, uscc: &str) -> Result<Vec<Grade>, sqlx::Error> {
+    type Row = (String, String, String, NaiveDate, String, DateTime<Utc>);
+    let rows: Vec<Row> = on_db!(db, pool => sqlx::query_as(
+        "select department_kind, level, basis, graded_on, graded_by, graded_at from entity_risk where uscc = $1
+         order by department_kind").bind(uscc).fetch_all(pool).await?);
+    Ok(rows
+        .into_iter()
+        .map(
+            |(department_kind, level, basis, graded_on, graded_by, graded_at)| Grade {
+                uscc: uscc.to_string(),
+                department_kind,
+                level,
+                basis,
+                graded_on,
+                graded_by,
+                graded_at,
+            },
+        )
+        .collect())
+}
+
+/// Levels a kind of department graded entities at, by code (for a draw's
+/// strata; one query however large the directory).
+pub async fn levels(db: &Db, kind: DeptKind) -> Result<HashMap<String, String>, sqlx::Error> {
+    let rows: Vec<(String, String)> = on_db!(db, pool => sqlx::query_as(
+        "select uscc, level from entity_risk where department_kind = $1").bind(kind.as_str()).fetch_all(pool).await?);
+    Ok(rows.into_iter().collect())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GradeList {
+    pub grades: Vec<Grade>,
+}
+
+/// The risk levels fields graded an entity at (regulators of its region).
+#[utoipa::path(get, path = "/api/v1/entities/{uscc}/risk", tag = "registry", security(("bearer" = [])),
+    params(("uscc" = String, Path)), responses((status = 200, body = GradeList), (status = 403, body = Problem)))]
+pub async fn list_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(uscc): Path<String>,
+) -> AppResult<Json<GradeList>> {
+    let e = visible_entity(&state, &user, &uscc).await?;
+    Ok(Json(GradeList {
+        grades: for_entity(&state.db, &e.uscc).await?,
+    }))
+}
+
+/// Grade an entity for the caller's kind of department (replacing that
+/// kind's previous grade; the change is in the audit chain).
+#[utoipa::path(put, path = "/api/v1/entities/{uscc}/risk", tag = "registry", security(("bearer" = [])),
+    params(("uscc" = String, Path)), request_body = GradeInput,
+    responses((status = 200, body = Grade), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn grade_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(uscc): Path<String>,
+    ApiJson(input): ApiJson<GradeInput>,
+) -> AppResult<Json<Grade>> {
+    let e = visible_entity(&state, &user, &uscc).await?;
+    let dept = user
+        .department
+        .as_ref()
+        .ok_or_else(|| AppError::new(ErrorCode::Forbidden, "只有部门可以评定风险等级"))?;
+    let level = input.level.trim().to_uppercase();
+    if !jianguan_rules::strata::RISK_LEVELS.contains(&level.as_str()) {
+        return Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            "level",
+            "风险等级应为 A（低）、B（一般）、C（较高）或 D（高）",
+        ));
+    }
+    let basis = input.basis.trim();
+    if basis.is_empty() || basis.chars().count() > 500 {
+        return Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            "basis",
+            "写明评定依据，不超过500字",
+        ));
+    }
+    let now = state.clock.now();
+    let today = crate::audit::store::china_day(now);
+    let actor = user.actor();
+    let mut tx = state.db.begin().await?;
+    on_tx!(tx, c => sqlx::query(
+        "insert into entity_risk (uscc, department_kind, level, basis, graded_on, department_id, graded_by, graded_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)
+         on conflict (uscc, department_kind) do update set level = excluded.level, basis = excluded.basis,
+             graded_on = excluded.graded_on, department_id = excluded.department_id,
+             graded_by = excluded.graded_by, graded_at = excluded.graded_at")
+        .bind(&e.uscc).bind(dept.kind.as_str()).bind(&level).bind(basis).bind(today).bind(dept.id)
+        .bind(actor.as_string()).bind(now).execute(&mut *c).await?.rows_affected());
+    record(
+        &mut tx,
+        now,
+        &actor,
+        "risk.graded",
+        ("entity", &e.uscc),
+        &json!({"department": dept.code, "kind": dept.kind.as_str(), "level": level, "basis": basis}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(Grade {
+        uscc: e.uscc,
+        department_kind: dept.kind.as_str().into(),
+        level,
+        basis: basis.into(),
+        graded_on: today,
+        graded_by: actor.as_string(),
+        graded_at: now,
+    }))
+}
