@@ -60,7 +60,7 @@ fn read_csv(bytes: &[u8]) -> anyhow::Result<Table> {
     for rec in rdr.records() {
         let rec = rec.context("the CSV file is malformed")?;
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let cells: Vec<String> = rec.iter().map(|c| c.trim().to_string()).collect();
+        let cells: Vec<String> = rec.iter().map(|c| unguard(c.trim()).to_string()).collect();
         if cells.iter().all(String::is_empty) {
             continue;
         }
@@ -125,7 +125,30 @@ fn read_xlsx(bytes: &[u8]) -> anyhow::Result<Table> {
     })
 }
 
+/// Characters that make a spreadsheet read a cell as a formula.
+const FORMULA: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell a spreadsheet would run as a formula (CSV injection: `=HYPERLINK(…)`
+/// in an entity's name) is written behind an apostrophe, which spreadsheets
+/// show as text; [`unguard`] takes it off again on import, so exports still
+/// re-import unchanged.
+fn guard(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA) => rest,
+        _ => cell,
+    }
+}
+
 /// Write rows as CSV in UTF-8 with a BOM, so that Excel shows Chinese right.
+/// Cells that would start a formula are guarded (see [`guard`]).
 pub fn write_csv<W: std::io::Write>(
     out: W,
     header: &[&str],
@@ -136,7 +159,10 @@ pub fn write_csv<W: std::io::Write>(
     let mut w = csv::Writer::from_writer(out);
     w.write_record(header)?;
     for r in rows {
-        w.write_record(&r)?;
+        w.write_record(r.iter().map(|c| match guard(c) {
+            std::borrow::Cow::Borrowed(b) => std::borrow::Cow::Borrowed(b.as_bytes()),
+            std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(o.into_bytes()),
+        }))?;
     }
     w.flush()?;
     Ok(())
@@ -198,6 +224,24 @@ mod tests {
         let t = read_bytes(&bom, "csv").unwrap();
         assert_eq!(t.encoding, "UTF-8");
         assert_eq!(t.header[0], "统一社会信用代码");
+    }
+
+    /// An entity named like a formula is exported as text and re-imported
+    /// unchanged; an ordinary apostrophe is left alone.
+    #[test]
+    fn csv_cells_that_start_a_formula_are_guarded_and_round_trip() {
+        let mut out = Vec::new();
+        let rows = vec![vec![
+            "=HYPERLINK(\"http://x\")".to_string(),
+            "-18".into(),
+            "'引号".into(),
+            "甲".into(),
+        ]];
+        write_csv(&mut out, &["名称", "下限", "备注", "其他"], rows.clone()).unwrap();
+        let text = String::from_utf8(out.clone()).unwrap();
+        assert!(text.contains("'=HYPERLINK") && text.contains(",'-18,"), "{text}");
+        let t = read_bytes(&out, "csv").unwrap();
+        assert_eq!(t.rows[0].1, rows[0]);
     }
 
     #[test]
