@@ -213,7 +213,7 @@ async function main() {
         const due = new Date(Date.now() + 14 * 86400e3).toISOString().slice(0, 10);
         await page.fill('input[name="rectify_by"]', due);
         await page.check('input[name="sign"]');
-        await Promise.all([page.waitForURL(/\/inspections\/\d+$/), page.click('form.inspection-form button[type="submit"]')]);
+        await Promise.all([page.waitForURL(/\/inspections\/\d+(\?signed=1)?$/), page.click('form.inspection-form button[type="submit"]')]);
         const record = await page.textContent("main");
         assert.match(record, /发现问题，责令整改/);
         assert.match(record, /拍摄于 2026-11-24 10:15/, "the photo's EXIF time is kept");
@@ -241,7 +241,7 @@ async function main() {
         await page.click('form.inspection-form button[type="submit"]');
         await page.waitForSelector("text=网络已断开");
         await page.screenshot({ path: join(shots, `${size}-offline-kept.png`), fullPage: true });
-        await Promise.all([page.waitForURL(/\/inspections\/\d+$/, { timeout: 15000 }), context.setOffline(false)]);
+        await Promise.all([page.waitForURL(/\/inspections\/\d+(\?signed=1)?$/, { timeout: 15000 }), context.setOffline(false)]);
         assert.match(await page.textContent("main"), /网络不稳定时填写/);
         const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("jianguan-draft:")));
         assert.deepEqual(left.filter((k) => k.includes("SJ-JG-001")), [], "the signed draft is forgotten");

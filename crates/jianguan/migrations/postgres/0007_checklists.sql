@@ -19,7 +19,12 @@ alter table inspections add column rectify_by date;
 alter table inspections add column corrects bigint references inspections(id);
 alter table inspections add column follows_up bigint references inspections(id);
 alter table inspections add column joint_with bigint references inspections(id);
-create index inspections_corrects on inspections(corrects);
+alter table inspections add column submission_id text;
+-- One correction per record, one part per department and visit, one record
+-- per submitted form (a form re-sent after a lost answer is not signed twice).
+create unique index inspections_corrects on inspections(corrects) where corrects is not null;
+create unique index inspections_joint_part on inspections(joint_with, department_id) where joint_with is not null and corrects is null;
+create unique index inspections_submission on inspections(submission_id) where submission_id is not null;
 create index inspections_follows_up on inspections(follows_up);
 create index inspections_joint_with on inspections(joint_with);
 

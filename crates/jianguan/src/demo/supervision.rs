@@ -261,6 +261,7 @@ async fn inspect(
         follows_up: None,
         joint_with: None,
         evidence: Vec::new(),
+        submission_id: None,
     };
     // Back-filled history: recorded before checklists were kept.
     let signed = Signed {

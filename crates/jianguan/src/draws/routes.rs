@@ -30,6 +30,12 @@ pub fn routes() -> Vec<RouteDef> {
         def(Method::POST, "/api/v1/draws", Access::Roles(ADMINS), post(schedule)),
         def(Method::GET, "/api/v1/draws/{id}", Access::Roles(REGULATORS), get(one)),
         def(
+            Method::GET,
+            "/api/v1/draws/{id}/bundle",
+            Access::Roles(REGULATORS),
+            get(bundle),
+        ),
+        def(
             Method::POST,
             "/api/v1/draws/{id}/draw",
             Access::Roles(ADMINS),
@@ -266,7 +272,13 @@ pub async fn public_results(
 /// the revealed values and the result. No sign-in.
 #[utoipa::path(get, path = "/api/v1/public/draws", tag = "public", responses((status = 200, body = TaskList)))]
 pub async fn public_list(State(state): State<AppState>) -> AppResult<Json<TaskList>> {
-    list(State(state)).await
+    Ok(Json(TaskList {
+        tasks: store::list(&state.db)
+            .await?
+            .into_iter()
+            .map(store::public_view)
+            .collect(),
+    }))
 }
 
 /// Everything needed to verify one drawn task (snapshot, ratios, algorithm
@@ -274,7 +286,27 @@ pub async fn public_list(State(state): State<AppState>) -> AppResult<Json<TaskLi
 /// `jianguan draw verify FILE`.
 #[utoipa::path(get, path = "/api/v1/public/draws/{id}/bundle", tag = "public", params(("id" = i64, Path)),
     responses((status = 200, body = Object), (status = 404, body = Problem), (status = 409, description = "not drawn yet", body = Problem)))]
+/// A task stratified by internal risk grades is verified by regulators and
+/// the observer of the draw (`GET /api/v1/draws/{id}/bundle`): its bundle
+/// would publish every candidate's grade.
 pub async fn public_bundle(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Json<Bundle>> {
+    let task = store::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("draw task"))?;
+    if store::uses_internal_grades(&task) {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "本任务按风险等级分层抽取，风险分级结果不公开；核验包向监管部门和抽取现场的监督人员提供",
+        ));
+    }
+    Ok(Json(store::bundle(&state.db, id).await?))
+}
+
+/// The verification bundle of any drawn task, for regulators (including
+/// tasks stratified by internal risk grades).
+#[utoipa::path(get, path = "/api/v1/draws/{id}/bundle", tag = "draw", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 404, body = Problem), (status = 409, description = "not drawn yet", body = Problem)))]
+pub async fn bundle(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Json<Bundle>> {
     Ok(Json(store::bundle(&state.db, id).await?))
 }
 
@@ -443,6 +475,7 @@ async fn detail(
     let task = store::get(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("draw task"))?;
+    let task = if public { store::public_view(task) } else { task };
     let mut names = HashMap::new();
     let mut outcomes = HashMap::new();
     for r in store::results(&state.db, &task).await? {

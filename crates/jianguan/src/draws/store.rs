@@ -780,3 +780,26 @@ pub async fn assignments(db: &Db, username: &str, department_id: i64) -> Result<
     out.sort_by_key(|a| (a.done.is_some(), a.period_end, a.task_id));
     Ok(out)
 }
+
+/// Whether a task stratifies by the internal risk grades of its entities.
+pub fn uses_internal_grades(task: &Task) -> bool {
+    !task.spec.risk_ratios.is_empty()
+}
+
+/// A task as the public sees it. Risk grades are an internal basis for
+/// allocating inspections and are not published (the same principle as
+/// 国市监信发〔2022〕6号 for credit classes), so for a task stratified by
+/// them the public reads each drawn entity's credit class, not its
+/// `class/level` stratum; the per-stratum counts stay public.
+pub fn public_view(mut task: Task) -> Task {
+    if uses_internal_grades(&task)
+        && let Some(r) = task.result.as_mut()
+    {
+        for s in &mut r.selected {
+            if let Some((class, _)) = s.stratum.split_once('/') {
+                s.stratum = class.to_string();
+            }
+        }
+    }
+    task
+}

@@ -61,12 +61,33 @@ pub async fn set_rule(db: &Db, actor: &Actor, now: DateTime<Utc>, r: AlertRule) 
     Ok(r)
 }
 
-/// Distinct visits to `uscc` from `from` to `to` inclusive.
-async fn visits_tx(tx: &mut Tx, uscc: &str, from: NaiveDate, to: NaiveDate) -> Result<i64, sqlx::Error> {
-    Ok(on_tx!(tx, c => sqlx::query_scalar(
-        "select count(distinct coalesce(joint_with, id)) from inspections
-         where uscc = $1 and inspected_on between $2 and $3 and corrects is null")
-        .bind(uscc).bind(from).bind(to).fetch_one(&mut *c).await?))
+/// The day of each distinct visit to `uscc` from `from` to `to` inclusive
+/// (a joint visit once, on its first record's day), in order.
+async fn visit_days_tx(tx: &mut Tx, uscc: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<NaiveDate>, sqlx::Error> {
+    let rows: Vec<(i64, NaiveDate)> = on_tx!(tx, c => sqlx::query_as(
+        "select coalesce(joint_with, id), min(inspected_on) from inspections
+         where uscc = $1 and inspected_on between $2 and $3 and corrects is null
+         group by coalesce(joint_with, id)")
+        .bind(uscc).bind(from).bind(to).fetch_all(&mut *c).await?);
+    let mut days: Vec<NaiveDate> = rows.into_iter().map(|r| r.1).collect();
+    days.sort();
+    Ok(days)
+}
+
+/// The busiest window of `period` days that contains `on`: (visits, first
+/// day). A visit recorded late (backdated) can fill a window that ends
+/// after it, so every window containing its day is looked at.
+fn busiest(days: &[NaiveDate], on: NaiveDate, period: i64) -> (usize, NaiveDate) {
+    let mut best = (0, on - Duration::days(period - 1));
+    for k in 0..period {
+        let start = on - Duration::days(period - 1 - k);
+        let end = start + Duration::days(period - 1);
+        let n = days.iter().filter(|d| **d >= start && **d <= end).count();
+        if n > best.0 {
+            best = (n, start);
+        }
+    }
+    best
 }
 
 /// Visits to `uscc` in the rule's period ending `on` (for the form's
@@ -92,21 +113,30 @@ pub async fn after_visit(
 ) -> Result<(), sqlx::Error> {
     let (max_visits, period_days): (i32, i32) = on_tx!(tx, c => sqlx::query_as(
         "select max_visits, period_days from visit_alert_rule where id = 1").fetch_one(&mut *c).await?);
-    let from = on - Duration::days(i64::from(period_days) - 1);
-    let n = visits_tx(tx, uscc, from, on).await?;
-    if !jianguan_rules::checklist::too_frequent(n as usize, max_visits as usize) {
+    let period = i64::from(period_days);
+    let days = visit_days_tx(
+        tx,
+        uscc,
+        on - Duration::days(period - 1),
+        on + Duration::days(period - 1),
+    )
+    .await?;
+    let (n, from) = busiest(&days, on, period);
+    if !jianguan_rules::checklist::too_frequent(n, max_visits as usize) {
         return Ok(());
     }
+    let to = from + Duration::days(period - 1);
+    // One alert per period: none if one was raised for an overlapping one.
     let raised: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
-        "select id from visit_alerts where uscc = $1 and window_end >= $2 limit 1")
-        .bind(uscc).bind(from).fetch_optional(&mut *c).await?);
+        "select id from visit_alerts where uscc = $1 and window_end >= $2 and window_start <= $3 limit 1")
+        .bind(uscc).bind(from).bind(to).fetch_optional(&mut *c).await?);
     if raised.is_some() {
         return Ok(());
     }
     let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
         "insert into visit_alerts (uscc, inspection_id, visits, max_visits, window_start, window_end, raised_at)
          values ($1, $2, $3, $4, $5, $6, $7) returning id")
-        .bind(uscc).bind(inspection_id).bind(n as i32).bind(max_visits).bind(from).bind(on).bind(now)
+        .bind(uscc).bind(inspection_id).bind(n as i32).bind(max_visits).bind(from).bind(to).bind(now)
         .fetch_one(&mut *c).await?);
     record(
         tx,
@@ -114,7 +144,7 @@ pub async fn after_visit(
         &Actor::System,
         "inspection.visits_alert",
         ("entity", uscc),
-        &json!({"alert_id": id, "visits": n, "max_visits": max_visits, "from": from, "to": on, "inspection_id": inspection_id}),
+        &json!({"alert_id": id, "visits": n, "max_visits": max_visits, "from": from, "to": to, "inspection_id": inspection_id}),
     )
     .await?;
     tracing::warn!(uscc, visits = n, max_visits, "too many visits to one entity");
@@ -136,8 +166,9 @@ pub struct Alert {
     pub raised_at: DateTime<Utc>,
 }
 
-/// The latest alerts, newest first; the caller filters by region.
-pub async fn list(db: &Db, limit: i64) -> Result<Vec<Alert>, sqlx::Error> {
+/// The latest alerts about entities whose division code matches `like`
+/// (a region's pattern), newest first.
+pub async fn list(db: &Db, like: &str, limit: i64) -> Result<Vec<Alert>, sqlx::Error> {
     type Row = (
         i64,
         String,
@@ -152,8 +183,9 @@ pub async fn list(db: &Db, limit: i64) -> Result<Vec<Alert>, sqlx::Error> {
     );
     let rows: Vec<Row> = on_db!(db, pool => sqlx::query_as(
         "select a.id, a.uscc, e.name, e.division_code, a.visits, a.max_visits, a.window_start, a.window_end, a.inspection_id, a.raised_at
-         from visit_alerts a left join entities e on e.uscc = a.uscc order by a.id desc limit $1")
-        .bind(limit).fetch_all(pool).await?);
+         from visit_alerts a join entities e on e.uscc = a.uscc where e.division_code like $1
+         order by a.id desc limit $2")
+        .bind(like).bind(limit).fetch_all(pool).await?);
     Ok(rows
         .into_iter()
         .map(|r| Alert {

@@ -75,6 +75,14 @@ pub struct DetailPage {
     /// The caller's department may still add its part of this joint visit.
     pub may_join: bool,
     pub lead: i64,
+    /// Just signed from the form: the browser forgets the draft.
+    pub signed: bool,
+    pub username: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DetailQuery {
+    pub signed: Option<u8>,
 }
 
 impl DetailPage {
@@ -130,7 +138,12 @@ impl DetailPage {
 }
 
 /// `GET /inspections/{id}`.
-pub async fn page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<DetailQuery>,
+) -> AppResult<Response> {
     let d = detail_of(&state, &user, id).await?;
     let entity = visible_entity(&state, &user, &d.inspection.uscc).await?;
     let dept = user.department.as_ref().map(|x| x.id);
@@ -157,6 +170,8 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
         own,
         may_join,
         lead,
+        signed: q.signed == Some(1),
+        username: user.user.username.clone(),
         d,
     }))
 }
@@ -191,12 +206,7 @@ pub struct AlertList {
 
 /// Alerts visible to the caller: those about entities in their region.
 pub async fn alerts_for(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Alert>> {
-    Ok(alerts::list(&state.db, 500)
-        .await?
-        .into_iter()
-        .filter(|a| jianguan_rules::DivisionCode::parse(&a.division_code).is_ok_and(|d| user.scope().covers(&d)))
-        .take(100)
-        .collect())
+    Ok(alerts::list(&state.db, &user.scope().like_pattern(), 100).await?)
 }
 
 /// Too-frequent-visit alerts (无事不扰) in the caller's region, and the rule.

@@ -73,6 +73,9 @@ pub struct Fields {
     pub joint_with: String,
     /// Attachments already received (comma-separated SHA-256).
     pub attached: String,
+    /// Made when the form is drawn, so that a form sent twice (a retry
+    /// after a lost answer, the offline outbox) is signed once.
+    pub submission_id: String,
 }
 
 #[derive(Template)]
@@ -89,6 +92,8 @@ pub struct NewPage {
     pub offer_checkin: bool,
     pub visits: Option<(i64, AlertRule)>,
     pub error: Option<String>,
+    /// Whose drafts this browser keeps for this form.
+    pub username: String,
     pub methods: Vec<(&'static str, &'static str)>,
     pub sources: Vec<(&'static str, &'static str)>,
     pub outcomes: Vec<(&'static str, &'static str)>,
@@ -152,6 +157,7 @@ async fn build(
         offer_checkin: false,
         visits: None,
         error: None,
+        username: user.user.username.clone(),
         methods: METHODS.to_vec(),
         sources: SOURCES.to_vec(),
         outcomes: OUTCOMES.to_vec(),
@@ -251,6 +257,7 @@ pub async fn new_page(
         corrects: q.corrects.map(|c| c.to_string()).unwrap_or_default(),
         follows_up: q.follows_up.map(|c| c.to_string()).unwrap_or_default(),
         joint_with: q.joint_with.map(|c| c.to_string()).unwrap_or_default(),
+        submission_id: crate::platform::keys::random_token(12).map_err(AppError::internal)?,
         ..Default::default()
     };
     let mut page = build(&state, &user, &uscc, &chosen, f, &BTreeMap::new()).await?;
@@ -285,6 +292,7 @@ pub async fn submit(State(state): State<AppState>, user: CurrentUser, mut multip
         follows_up: get("follows_up"),
         joint_with: get("joint_with"),
         attached: get("attached"),
+        submission_id: get("submission_id"),
     };
     let uscc = get("uscc").trim().to_string();
     // Keep every photo received, even if the form is refused, so that the
@@ -327,7 +335,7 @@ pub async fn submit(State(state): State<AppState>, user: CurrentUser, mut multip
         },
     };
     match result {
-        Ok(i) => Ok(Redirect::to(&format!("/inspections/{}", i.id)).into_response()),
+        Ok(i) => Ok(Redirect::to(&format!("/inspections/{}?signed=1", i.id)).into_response()),
         Err(e) => {
             let page = build(&state, &user, &uscc, &items, f, &one).await?;
             form_error(e, page, |p, m| p.error = Some(m))
@@ -391,5 +399,6 @@ fn to_input(uscc: &str, items: &[String], f: &Fields, one: &BTreeMap<String, Str
         follows_up: id(&f.follows_up),
         joint_with: id(&f.joint_with),
         evidence: split(&f.attached),
+        submission_id: Some(f.submission_id.trim().to_string()).filter(|s| !s.is_empty()),
     })
 }

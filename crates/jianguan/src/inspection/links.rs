@@ -65,6 +65,12 @@ pub async fn check(db: &Db, dept: &Department, uscc: &str, input: &NewInspection
         if o.uscc != uscc || o.department_id != dept.id {
             return Err(bad("follows_up", "只能复查本部门对同一主体的整改要求"));
         }
+        if let Some(by) = corrected_by(db, id).await? {
+            return Err(bad(
+                "follows_up",
+                format!("检查记录 {id} 已由记录 {by} 更正，请复查更正后的记录"),
+            ));
+        }
         if o.outcome != "rectify" {
             return Err(AppError::field(
                 ErrorCode::InspectionSigned,
@@ -88,7 +94,11 @@ pub async fn check(db: &Db, dept: &Department, uscc: &str, input: &NewInspection
             return Err(bad("source", "联合检查的记录来源应为“联合检查”"));
         }
         let parts = visit(db, id).await?;
-        if parts.contains(&dept.id) {
+        let replaces_own_part = match input.corrects {
+            Some(c) => other(db, c, "corrects").await?.joint_with == Some(id),
+            None => false,
+        };
+        if parts.contains(&dept.id) && !replaces_own_part {
             return Err(bad("joint_with", "本部门已登记该次联合检查的记录"));
         }
     }
@@ -103,11 +113,31 @@ pub async fn corrected_by(db: &Db, id: i64) -> Result<Option<i64>, sqlx::Error> 
     )
 }
 
-/// Departments with a record in the visit led by record `lead`.
+/// Departments with a record in force (not corrected) in the visit led by
+/// record `lead`.
 async fn visit(db: &Db, lead: i64) -> Result<Vec<i64>, sqlx::Error> {
     Ok(on_db!(db, pool => sqlx::query_scalar(
-        "select department_id from inspections where (id = $1 or joint_with = $1) and corrects is null")
+        "select i.department_id from inspections i where (i.id = $1 or i.joint_with = $1)
+           and not exists (select 1 from inspections c where c.corrects = i.id)")
         .bind(lead).fetch_all(pool).await?))
+}
+
+/// The record `id` and every record it corrects, directly or through
+/// earlier corrections (newest first).
+pub async fn correction_chain(db: &Db, id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let mut chain = vec![id];
+    // Each record corrects at most one and is corrected at most once, so
+    // the chain is a path; the bound guards against hand-made cycles.
+    while chain.len() < 100 {
+        let last = chain[chain.len() - 1];
+        let prev: Option<Option<i64>> = on_db!(db, pool => sqlx::query_scalar("select corrects from inspections where id = $1")
+            .bind(last).fetch_optional(pool).await?);
+        match prev.flatten() {
+            Some(p) if !chain.contains(&p) => chain.push(p),
+            _ => break,
+        }
+    }
+    Ok(chain)
 }
 
 /// One department's part of a joint visit.
@@ -122,10 +152,28 @@ pub struct Part {
 /// Every part of the visit record `id` belongs to (itself included).
 pub async fn parts(db: &Db, id: i64) -> Result<Vec<Part>, sqlx::Error> {
     let lead = lead_of(db, id).await?;
-    let rows: Vec<(i64, String, String, String)> = on_db!(db, pool => sqlx::query_as(
-        "select i.id, d.code, d.name, i.outcome from inspections i join departments d on d.id = i.department_id
-         where (i.id = $1 or i.joint_with = $1) order by i.id")
-        .bind(lead).fetch_all(pool).await?);
+    // Records in force: the lead or its latest correction, and each
+    // department's part (a part's correction names the lead too).
+    let mut ids = vec![lead];
+    while ids.len() < 100 {
+        let next: Option<i64> = on_db!(db, pool => sqlx::query_scalar("select id from inspections where corrects = $1")
+            .bind(ids[ids.len() - 1]).fetch_optional(pool).await?);
+        match next {
+            Some(n) if !ids.contains(&n) => ids.push(n),
+            _ => break,
+        }
+    }
+    let mut rows: Vec<(i64, String, String, String)> = Vec::new();
+    for (column, value) in ids.iter().map(|i| ("id", *i)).chain([("joint_with", lead)]) {
+        let sql = format!(
+            "select i.id, d.code, d.name, i.outcome from inspections i join departments d on d.id = i.department_id
+             where i.{column} = $1 and not exists (select 1 from inspections c where c.corrects = i.id)"
+        );
+        let found: Vec<(i64, String, String, String)> =
+            on_db!(db, pool => sqlx::query_as(&sql).bind(value).fetch_all(pool).await?);
+        rows.extend(found);
+    }
+    rows.sort_by_key(|r| r.0);
     Ok(rows
         .into_iter()
         .map(|(inspection_id, department, department_name, outcome)| Part {
@@ -144,11 +192,14 @@ pub async fn takes_part(db: &Db, id: i64, dept: i64) -> Result<bool, sqlx::Error
     Ok(visit(db, lead).await?.contains(&dept))
 }
 
-/// The first record of the visit record `id` belongs to.
+/// The first record of the visit record `id` belongs to: the one it names,
+/// or, for a correction of the first record, the record first signed.
 async fn lead_of(db: &Db, id: i64) -> Result<i64, sqlx::Error> {
+    let chain = correction_chain(db, id).await?;
+    let first = chain[chain.len() - 1];
     let lead: Option<Option<i64>> = on_db!(db, pool => sqlx::query_scalar("select joint_with from inspections where id = $1")
-        .bind(id).fetch_optional(pool).await?);
-    Ok(lead.flatten().unwrap_or(id))
+        .bind(first).fetch_optional(pool).await?);
+    Ok(lead.flatten().unwrap_or(first))
 }
 
 /// An order to rectify and where it stands.
@@ -193,11 +244,21 @@ pub async fn rectifications(db: &Db, dept: i64, today: NaiveDate) -> Result<Vec<
     let mut out = Vec::new();
     for (id, uscc, name, inspected_on, rectify_by) in rows {
         let Some(rectify_by) = rectify_by else { continue };
-        let last: Option<(i64, String)> = on_db!(db, pool => sqlx::query_as(
-            "select id, outcome from inspections where follows_up = $1
-               and not exists (select 1 from inspections c where c.corrects = inspections.id)
-             order by inspected_on desc, id desc limit 1")
-            .bind(id).fetch_optional(pool).await?);
+        // Follow-ups of the order or of any record it corrected.
+        let mut last: Option<(i64, String, NaiveDate)> = None;
+        for target in correction_chain(db, id).await? {
+            let row: Option<(i64, String, NaiveDate)> = on_db!(db, pool => sqlx::query_as(
+                "select id, outcome, inspected_on from inspections where follows_up = $1
+                   and not exists (select 1 from inspections c where c.corrects = inspections.id)
+                 order by inspected_on desc, id desc limit 1")
+                .bind(target).fetch_optional(pool).await?);
+            if let Some(r) = row
+                && last.as_ref().is_none_or(|l| (r.2, r.0) > (l.2, l.0))
+            {
+                last = Some(r);
+            }
+        }
+        let last = last.map(|(i, o, _)| (i, o));
         let status = match &last {
             Some((_, o)) if o == "no_problem" => "done",
             Some(_) => "again",

@@ -87,6 +87,11 @@ pub struct NewInspection {
     /// SHA-256 of further files uploaded with `POST /api/v1/evidence`.
     #[serde(default)]
     pub evidence: Vec<String>,
+    /// A client's id for this submission (8–64 letters, digits, `-`, `_`):
+    /// sending the same again returns the record already signed instead of
+    /// signing twice (a phone resending after a lost answer).
+    #[serde(default)]
+    pub submission_id: Option<String>,
 }
 
 fn adhoc() -> String {
@@ -133,6 +138,25 @@ pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &New
         .as_ref()
         .ok_or_else(|| AppError::new(ErrorCode::Forbidden, "只有部门工作人员可以登记检查"))?;
     let bad = |field: &str, msg: &str| AppError::field(ErrorCode::ValidationFailed, field, msg);
+    if let Some(sid) = &input.submission_id {
+        let ok =
+            (8..=64).contains(&sid.len()) && sid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            return Err(bad("submission_id", "应为8至64位字母、数字、“-”或“_”"));
+        }
+        let seen: Option<(i64, String)> = on_db!(db, pool => sqlx::query_as(
+            "select id, created_by from inspections where submission_id = $1").bind(sid).fetch_optional(pool).await?);
+        if let Some((id, by)) = seen {
+            if by != user.actor().as_string() {
+                return Err(AppError::new(ErrorCode::Conflict, "该提交编号已被使用"));
+            }
+            return for_entity(db, &entity.uscc)
+                .await?
+                .into_iter()
+                .find(|i| i.id == id)
+                .ok_or_else(|| AppError::not_found("inspection"));
+        }
+    }
     if label(&METHODS, &input.method).is_empty() {
         return Err(bad("method", "应为 on_site（现场检查）或 remote（非现场检查）"));
     }
@@ -206,6 +230,21 @@ pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &New
     shas.sort();
     shas.dedup();
     let files = evidence::staged(db, user.user.id, &shas).await?;
+    // A photo point takes pictures, not any file.
+    for a in &input.answers {
+        for sha in &a.photos {
+            if files
+                .iter()
+                .any(|f| &f.sha256 == sha && !f.content_type.starts_with("image/"))
+            {
+                return Err(AppError::field(
+                    ErrorCode::ChecklistInvalid,
+                    &format!("answers.{}.{}", a.item_code, a.point),
+                    format!("{} 第{}条须上传照片（jpg、png、heic）", a.item_code, a.point),
+                ));
+            }
+        }
+    }
     let team: Vec<String> = input.team.iter().map(|s| s.trim().to_string()).collect();
     let input = NewInspection {
         uscc: uscc.as_str().to_string(),
@@ -218,7 +257,11 @@ pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &New
         files,
     };
     let id = insert(db, &user.actor(), now, dept, &input, &signed).await?;
-    evidence::unstage(db, user.user.id, &shas).await?;
+    // The record is signed: a failure to release the staged rows only
+    // leaves them to be used up by a later record, so it is not an error.
+    if let Err(e) = evidence::unstage(db, user.user.id, &shas).await {
+        tracing::warn!(error = %e, "staged evidence not released");
+    }
     Ok(Inspection {
         id,
         uscc: input.uscc,
@@ -267,15 +310,25 @@ pub async fn insert(
     let team_json = serde_json::to_string(&input.team).map_err(AppError::internal)?;
     let cited = &signed.cited;
     let mut tx = db.begin().await?;
-    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
+    let id: Result<i64, sqlx::Error> = on_tx!(tx, c => sqlx::query_scalar(
         "insert into inspections (uscc, department_id, method, source, inspected_on, team, outcome, notes, created_by, created_at,
-             checkin_id, no_checkin_reason, rectify_by, corrects, follows_up, joint_with)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) returning id")
+             checkin_id, no_checkin_reason, rectify_by, corrects, follows_up, joint_with, submission_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) returning id")
         .bind(&input.uscc).bind(dept.id).bind(&input.method).bind(&input.source).bind(input.inspected_on)
         .bind(&team_json).bind(&input.outcome).bind(&input.notes).bind(actor.as_string()).bind(now)
         .bind(input.checkin_id).bind(input.no_checkin_reason.trim())
         .bind(input.rectify_by).bind(input.corrects).bind(input.follows_up).bind(input.joint_with)
-        .fetch_one(&mut *c).await?);
+        .bind(input.submission_id.as_deref())
+        .fetch_one(&mut *c).await);
+    // Two signatures racing for the same correction, joint part or
+    // submission: the second loses here.
+    let id = id.map_err(|e| {
+        if crate::platform::db::unique_violation(&e) {
+            AppError::new(ErrorCode::InspectionSigned, "该记录已有更正、已登记本部门部分或已提交")
+        } else {
+            AppError::from(e)
+        }
+    })?;
     for c in cited {
         on_tx!(tx, conn => sqlx::query("insert into inspection_items (inspection_id, item_code, item_version) values ($1, $2, $3)")
             .bind(id).bind(&c.code).bind(c.version).execute(&mut *conn).await?.rows_affected());

@@ -125,6 +125,19 @@ both!(every_point_is_answered_and_judged_and_photos_keep_their_exif, |app| {
         )
         .await;
     assert_eq!(r.code(), "validation_failed", "{}", r.text());
+    // A document is not a photo.
+    let pdf = app
+        .upload_file("/api/v1/evidence", &inspector, "价签.pdf", b"%PDF-1.4 price list")
+        .await;
+    let pdf = pdf.json()["sha256"].as_str().unwrap().to_string();
+    let r = app
+        .post_json(
+            "/api/v1/inspections",
+            &inspector,
+            body(json!({"answers": answers(0.0, json!([pdf]))})),
+        )
+        .await;
+    assert_eq!(r.code(), "checklist_invalid", "{}", r.text());
     // Three goods overcharged (limit 0): a nonconformity, which cannot be
     // concluded as "no problem"; an order to rectify needs its deadline.
     let r = app
@@ -316,6 +329,67 @@ both!(orders_to_rectify_are_tracked_to_their_follow_up, |app| {
         (l[0]["status"].as_str(), &l[0]["followed_up_by"]),
         (Some("done"), &done["id"])
     );
+    // The order is corrected (a typo in its notes): the correction is the
+    // order now, and the follow-ups made so far still count for it.
+    let mut a = app.answers(&inspector, &["SJ-JG-001"]).await;
+    nonconform(&mut a);
+    let fixed = sign(
+        &app,
+        &inspector,
+        body(
+            json!({"answers": a, "outcome": "rectify", "rectify_by": "2026-11-22", "inspected_on": "2026-11-10",
+                    "corrects": id, "notes": "更正：整改要求笔误"}),
+        ),
+    )
+    .await;
+    let l = list().await;
+    assert_eq!(l.as_array().unwrap().len(), 1, "{l}");
+    assert_eq!(
+        (&l[0]["inspection_id"], l[0]["status"].as_str()),
+        (&fixed["id"], Some("done"))
+    );
+    // A follow-up names the record in force, not the one corrected.
+    let a = app.answers(&inspector, &["SJ-JG-001"]).await;
+    let r = app
+        .post_json(
+            "/api/v1/inspections",
+            &inspector,
+            body(json!({"answers": a, "follows_up": id})),
+        )
+        .await;
+    assert_eq!(r.json()["errors"][0]["field"], "follows_up", "{}", r.text());
+});
+
+both!(a_form_sent_twice_is_signed_once, |app| {
+    setup(&app).await;
+    let inspector = app.as_role(Role::Inspector).await;
+    let a = app.answers(&inspector, &["SJ-JG-001"]).await;
+    let b = body(json!({"answers": a, "submission_id": "phone-7f3a9c21"}));
+    let first = sign(&app, &inspector, b.clone()).await;
+    // The answer was lost; the phone sends the same form again (its photo
+    // is no longer staged: the record already holds it).
+    let again = sign(&app, &inspector, b).await;
+    assert_eq!(first["id"], again["id"]);
+    let list = app
+        .get(&format!("/api/v1/inspections?uscc={SHOP}"), &inspector)
+        .await
+        .json();
+    assert_eq!(list["inspections"].as_array().unwrap().len(), 1);
+    // Someone else's submission id is not theirs to replay.
+    let yichang_like = app.session("countyadmin").await;
+    let a = app.answers(&yichang_like, &["SJ-JG-001"]).await;
+    let r = app
+        .post_json(
+            "/api/v1/inspections",
+            &yichang_like,
+            body(json!({"answers": a, "submission_id": "phone-7f3a9c21", "team": ["inspector", "countyadmin"]})),
+        )
+        .await;
+    assert_eq!(r.code(), "conflict", "{}", r.text());
+    let r = app
+        .post_json("/api/v1/inspections", &inspector, body(json!({"submission_id": "短"})))
+        .await;
+    assert_eq!(r.json()["errors"][0]["field"], "submission_id");
 });
 
 /// A drug administration bureau and one of its inspectors, in 江岸区.
@@ -419,9 +493,29 @@ both!(a_joint_visit_is_signed_per_department_and_read_by_all, |app| {
         .await
         .text();
     assert!(form.contains("data-visits=\"1\""), "{form}");
+    // The drug part is corrected: the visit shows the correction in its
+    // place, and the department still has one part.
+    let a = app.answers(&yj, &["YJ-YP-001"]).await;
+    let fixed = sign(
+        &app,
+        &yj,
+        part(a, json!({"corrects": mine["id"], "notes": "更正：检查人员名单"})),
+    )
+    .await;
+    let d = app
+        .get(&format!("/api/v1/inspections/{lead_id}"), &inspector)
+        .await
+        .json();
+    let ids: Vec<&Value> = d["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["inspection_id"])
+        .collect();
+    assert_eq!(ids, [&json!(lead_id), &fixed["id"]]);
     // Each department's list has the visit under its own items.
     let list = app.get("/api/v1/inspections", &yj).await.json();
-    assert_eq!(list["inspections"][0]["items"][0]["code"], "YJ-YP-001");
+    assert_eq!(list["inspections"][1]["items"][0]["code"], "YJ-YP-001");
     assert_eq!(list["inspections"][0]["joint_with"], json!(lead_id));
 });
 
@@ -489,4 +583,26 @@ both!(too_many_visits_raise_one_alert_per_period, |app| {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let page = app.get("/inspections", &leader).await.text();
     assert!(page.contains("检查频次预警") && page.contains(SHOP), "{page}");
+    // A visit recorded late fills a window that ends after its day: two
+    // visits on 11-10 and 11-20, then one backdated to 10-25.
+    let other = code(7002);
+    entity(&app, &other, "5211").await;
+    for on in ["2026-11-10", "2026-11-20", "2026-10-25"] {
+        let a = app.answers(&inspector, &["SJ-JG-001"]).await;
+        let mut b = body(json!({"answers": a, "inspected_on": on}));
+        b["uscc"] = json!(other);
+        sign(&app, &inspector, b).await;
+    }
+    let a = alerts().await;
+    let late = a
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["uscc"] == json!(other))
+        .expect("the backdated visit raised an alert");
+    assert_eq!(
+        (late["window_start"].as_str(), late["window_end"].as_str()),
+        (Some("2026-10-22"), Some("2026-11-20")),
+        "the first 30 days holding all three"
+    );
 });

@@ -562,10 +562,29 @@ both!(
         expected.sort();
         assert_eq!(high, expected, "every high-risk entity is drawn");
         assert_eq!(in_stratum("B").len(), 2, "5% of the 34 others, rounded up");
-        let bundle = app
-            .get(&format!("/api/v1/public/draws/{id}/bundle"), &Client::anonymous())
-            .await
-            .json();
+        // Grades are internal: the public reads the entities drawn and their
+        // credit class, not who was graded high risk; the bundle, which lists
+        // every candidate's stratum, goes to regulators and verifies the same.
+        let anon = Client::anonymous();
+        let r = app.get(&format!("/api/v1/public/draws/{id}/bundle"), &anon).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let public = app.get("/api/v1/public/draws", &anon).await.json();
+        let task = public["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == json!(id))
+            .unwrap();
+        let shown: Vec<&str> = task["result"]["selected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["stratum"].as_str().unwrap())
+            .collect();
+        assert!(shown.iter().all(|s| *s == "B"), "{shown:?}");
+        let portal = app.get(&format!("/portal/draws/{id}"), &anon).await.text();
+        assert!(portal.contains("风险分级结果不公开"), "{portal}");
+        let bundle = app.get(&format!("/api/v1/draws/{id}/bundle"), &county).await.json();
         let (code, out) = verify_cli(&bundle);
         assert_eq!(code, 0, "{out}");
         // Without risk ratios, grades do not split the directory.

@@ -101,6 +101,7 @@ impl Modify for BearerAuth {
         crate::draws::routes::run,
         crate::draws::routes::public_list,
         crate::draws::routes::public_bundle,
+        crate::draws::routes::bundle,
         crate::draws::routes::recuse,
         crate::draws::routes::declare,
         crate::draws::routes::public_results,
