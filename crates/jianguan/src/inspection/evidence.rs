@@ -21,6 +21,9 @@ use crate::platform::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::platform::web::AppState;
 use crate::{on_db, on_tx};
 
+/// Days a staged file waits for the record that cites it.
+pub const STAGED_DAYS: i64 = 7;
+
 /// Largest evidence file: a phone video clip.
 pub const MAX_BYTES: usize = 50 * 1024 * 1024;
 
@@ -116,6 +119,10 @@ pub async fn stage(
 ) -> AppResult<Stored> {
     let s = store_file(&state.settings.evidence, name, bytes).await?;
     let mut tx = state.db.begin().await?;
+    // Photos never signed into a record are let go after a week (the file
+    // stays: another record may hold the same bytes).
+    on_tx!(tx, c => sqlx::query("delete from evidence_staged where created_at < $1")
+        .bind(now - chrono::Duration::days(STAGED_DAYS)).execute(&mut *c).await?.rows_affected());
     on_tx!(tx, c => sqlx::query(
         "insert into evidence_staged (sha256, user_id, file_name, content_type, size, taken_at, latitude, longitude, created_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)

@@ -148,6 +148,21 @@ pub async fn grade_api(
             "写明评定依据，不超过500字",
         ));
     }
+    // A grade set by a higher level's department of the same kind stands:
+    // a county bureau does not overrule the province.
+    let by: Option<String> = on_db!(&state.db, pool => sqlx::query_scalar(
+        "select d.division_code from entity_risk r join departments d on d.id = r.department_id
+         where r.uscc = $1 and r.department_kind = $2").bind(&e.uscc).bind(dept.kind.as_str()).fetch_optional(pool).await?);
+    let higher = by
+        .and_then(|d| jianguan_rules::DivisionCode::parse(&d).ok())
+        .zip(jianguan_rules::DivisionCode::parse(&dept.division_code).ok())
+        .is_some_and(|(theirs, ours)| theirs.covers(&ours) && theirs != ours);
+    if higher {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "该风险等级由上级部门评定，下级部门不能更改",
+        ));
+    }
     let now = state.clock.now();
     let today = crate::audit::store::china_day(now);
     let actor = user.actor();

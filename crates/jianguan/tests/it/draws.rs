@@ -602,5 +602,19 @@ both!(
             .await
             .json();
         assert_eq!(drawn["task"]["result"]["selected"].as_array().unwrap().len(), 2);
+        // The city bureau grades too; the county may not overrule it.
+        let city = app.session("cityadmin").await;
+        let path = format!("/api/v1/entities/{}/risk", codes[0]);
+        let r = app
+            .request(
+                axum::http::Method::PUT,
+                &path,
+                &city,
+                Some(json!({"level": "C", "basis": "市局复核"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let r = grade(&codes[0], json!({"level": "A", "basis": "县局意见"})).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
     }
 );
