@@ -200,6 +200,15 @@ pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &New
                 format!("没有用户名为 {name:?} 的执法人员"),
             )
         })?;
+        // Officials act for their own agency (行政处罚法第四十二条); several
+        // departments together make a joint inspection (联合检查).
+        if input.source != "joint" && u.department_code.as_deref() != Some(dept.code.as_str()) {
+            return Err(AppError::field(
+                ErrorCode::InspectionTeamInvalid,
+                "team",
+                format!("{} 不是本部门的执法人员；多部门共同检查请选择“联合检查”", u.username),
+            ));
+        }
         members.push(Member {
             id: u.id,
             is_inspector: u.role == Role::Inspector && u.active,

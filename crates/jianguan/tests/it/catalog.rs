@@ -70,7 +70,7 @@ async fn inspections(app: &TestApp) -> i64 {
     }
 }
 
-const TEAM: &[&str] = &["inspector", "yichang"];
+const TEAM: &[&str] = &["inspector", "inspector2"];
 
 both!(the_guard_refuses_actions_outside_the_list, |app| {
     sample::load(&app.db, app.clock.now()).await.unwrap();
@@ -106,6 +106,11 @@ both!(the_guard_refuses_actions_outside_the_list, |app| {
     // One inspector alone may not inspect on site (行政处罚法第四十二条).
     let r = post(&["SJ-JG-001"], &["inspector"]).await;
     assert_eq!(r.code(), "inspection_team_invalid");
+    // Another bureau's inspector is not this one's official, unless the
+    // departments inspect together (联合检查).
+    let r = post(&["SJ-JG-001"], &["inspector", "yichang"]).await;
+    assert_eq!(r.code(), "inspection_team_invalid");
+    assert!(r.text().contains("yichang 不是本部门的执法人员"), "{}", r.text());
     assert_eq!(inspections(&app).await, 0, "a refused action stores nothing");
 
     licence(&app, &canteen, "食品经营许可证").await;
@@ -123,7 +128,7 @@ both!(the_guard_refuses_actions_outside_the_list, |app| {
             ("method", "on_site".into()),
             ("source", "adhoc".into()),
             ("inspected_on", "2026-11-21".into()),
-            ("team", "inspector，yichang".into()),
+            ("team", "inspector，inspector2".into()),
             ("outcome", "no_problem".into()),
             ("no_checkin_reason", "二维码损毁无法扫描".into()),
             ("sign", "1".into()),

@@ -79,9 +79,17 @@ both!(a_published_draw_verifies_offline_and_tampering_is_named, |app| {
     let drawn = r.json()["task"].clone();
     // 10% of 40, rounded up.
     assert_eq!(drawn["result"]["selected"].as_array().unwrap().len(), 4);
-    // Two inspectors of the department are needed per team: the fixture
-    // has one in 江岸区, so every team is reported short, never silently small.
-    assert_eq!(drawn["result"]["shortages"].as_array().unwrap().len(), 4);
+    // Two inspectors of the department per team: the fixture has two in
+    // 江岸区, so every team is full (a pool too small is reported as
+    // shortages: see the specialty test).
+    assert_eq!(drawn["result"]["shortages"].as_array().unwrap().len(), 0);
+    assert!(
+        drawn["result"]["teams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["inspectors"].as_array().unwrap().len() == 2)
+    );
     assert_eq!(
         app.post_json(
             &format!("/api/v1/draws/{id}/draw"),

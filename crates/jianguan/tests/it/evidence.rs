@@ -35,7 +35,7 @@ both!(an_altered_evidence_file_is_detected_on_read, |app| {
             "/api/v1/inspections",
             &inspector,
             json!({"uscc": uscc, "items": ["SJ-JG-001"], "method": "on_site", "inspected_on": "2026-11-20",
-                   "team": ["inspector", "yichang"], "outcome": "no_problem", "no_checkin_reason": "测试中补录的检查",
+                   "team": ["inspector", "inspector2"], "outcome": "no_problem", "no_checkin_reason": "测试中补录的检查",
                    "answers": app.answers(&inspector, &["SJ-JG-001"]).await}),
         )
         .await;

@@ -76,6 +76,7 @@ pub const FIXTURE_USERS: &[(&str, Role, Option<&str>)] = &[
     ("leader", Role::Leader, Some("420000-SCJG")),
     ("enterprise", Role::Enterprise, None),
     ("yichang", Role::Inspector, Some("420500-SCJG")),
+    ("inspector2", Role::Inspector, Some("420102-SCJG")),
 ];
 
 /// The fixture account used for a role in role-walking tests.

@@ -27,7 +27,7 @@ async fn setup(app: &TestApp) {
 
 fn visit(extra: Value) -> Value {
     let mut v = json!({"uscc": USCC, "items": ["SJ-JG-001"], "method": "on_site", "inspected_on": "2026-11-24",
-                       "team": ["inspector", "yichang"], "outcome": "no_problem"});
+                       "team": ["inspector", "inspector2"], "outcome": "no_problem"});
     for (k, x) in extra.as_object().unwrap() {
         v[k] = x.clone();
     }
