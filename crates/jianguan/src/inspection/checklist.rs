@@ -74,6 +74,16 @@ fn given(r: &ResultType, a: &AnswerInput) -> Option<Given> {
     }
 }
 
+/// What an answer of the wrong kind (or none) to a point should have been.
+fn missing(r: &ResultType) -> &'static str {
+    match r {
+        ResultType::PassFail => "应回答“符合”或“不符合”",
+        ResultType::Number { .. } => "应填写测量值",
+        ResultType::Text => "应填写检查情况",
+        ResultType::Photo => "须拍照上传",
+    }
+}
+
 fn kind(r: &ResultType) -> &'static str {
     match r {
         ResultType::PassFail => "pass_fail",
@@ -149,14 +159,7 @@ pub async fn evaluate(db: &Db, cited: &[Cited], answers: &[AnswerInput]) -> AppR
                 }),
                 None => errors.push(FieldError {
                     field,
-                    message: format!(
-                        "{} 第{n}条“{}”：{}",
-                        c.code,
-                        p.text,
-                        judge(&expect(&p.result), &Given::Photos(0))
-                            .err()
-                            .unwrap_or_else(|| "未回答".into())
-                    ),
+                    message: format!("{} 第{n}条“{}”：{}", c.code, p.text, missing(&p.result)),
                 }),
             }
         }
