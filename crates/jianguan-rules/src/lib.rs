@@ -13,6 +13,7 @@ pub mod division;
 pub mod draw;
 pub mod industry;
 pub mod login;
+pub mod scan;
 pub mod strata;
 pub mod team;
 pub mod uscc;

@@ -45,9 +45,32 @@ pub fn check_team(members: &[Member], on: NaiveDate, on_site: bool) -> Result<()
     Ok(())
 }
 
+/// Check that a member acts for the recording agency: administrative
+/// penalties and the inspections behind them are carried out by the
+/// agency's own officials (行政处罚法第四十二条 "行政处罚应当由具有行政执法
+/// 资格的执法人员实施"). Officials of several departments inspecting
+/// together (联合检查) sign each their own department's part, so a joint
+/// record may name them all.
+pub fn check_agency(member: &str, member_dept: Option<&str>, recording_dept: &str, joint: bool) -> Result<(), String> {
+    if joint || member_dept == Some(recording_dept) {
+        Ok(())
+    } else {
+        Err(format!("{member} 不是本部门的执法人员；多部门共同检查请选择“联合检查”"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 行政处罚法第四十二条: the agency's own officials, unless joint.
+    #[test]
+    fn members_act_for_the_recording_agency_unless_the_inspection_is_joint() {
+        assert!(check_agency("a", Some("420102-SCJG"), "420102-SCJG", false).is_ok());
+        assert!(check_agency("b", Some("420500-SCJG"), "420102-SCJG", false).is_err());
+        assert!(check_agency("c", None, "420102-SCJG", false).is_err());
+        assert!(check_agency("b", Some("420000-YJJ"), "420102-SCJG", true).is_ok());
+    }
 
     fn m(id: i64, valid: Option<(i32, u32, u32)>) -> Member {
         Member {

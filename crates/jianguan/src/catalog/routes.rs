@@ -469,6 +469,16 @@ pub async fn plan_one(
     plan_json(&state, id, Some(&user.scope())).await
 }
 
+/// Move plan `id` to state `to` if the caller may.
+async fn plan_move(state: &AppState, user: &CurrentUser, id: i64, to: &str) -> AppResult<StatusCode> {
+    let plan = plans::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("plan"))?;
+    plans::may_advance(&state.db, user, &plan, to).await?;
+    plans::advance(&state.db, &user.actor(), state.clock.now(), id, to).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Approve a drafted plan (a leader).
 #[utoipa::path(post, path = "/api/v1/plans/{id}/approve", tag = "catalog", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 204), (status = 409, body = Problem)))]
@@ -477,12 +487,7 @@ pub async fn plan_approve(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
-    let plan = plans::get(&state.db, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("plan"))?;
-    plans::may_advance(&state.db, &user, &plan, "approved").await?;
-    plans::advance(&state.db, &user.actor(), state.clock.now(), id, "approved").await?;
-    Ok(StatusCode::NO_CONTENT)
+    plan_move(&state, &user, id, "approved").await
 }
 
 /// Publish an approved plan on the portal.
@@ -493,12 +498,7 @@ pub async fn plan_publish(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
-    let plan = plans::get(&state.db, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("plan"))?;
-    plans::may_advance(&state.db, &user, &plan, "published").await?;
-    plans::advance(&state.db, &user.actor(), state.clock.now(), id, "published").await?;
-    Ok(StatusCode::NO_CONTENT)
+    plan_move(&state, &user, id, "published").await
 }
 
 /// A published item as open data: what it is, its legal bases and its

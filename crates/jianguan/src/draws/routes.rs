@@ -20,7 +20,7 @@ use crate::platform::auth::access::roles::{ADMINS, REGULATORS};
 use crate::platform::auth::{Access, CurrentUser};
 use crate::platform::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::platform::web::AppState;
-use crate::platform::web::extract::{ApiJson, PageForm};
+use crate::platform::web::extract::{ApiJson, PageForm, list_field};
 use crate::platform::web::routes::{RouteDef, def};
 use crate::platform::web::templates::{Layout, form_error, layout, render};
 
@@ -385,14 +385,6 @@ pub async fn portal_list(State(state): State<AppState>, MaybeUser(user): MaybeUs
     ))
 }
 
-fn split(s: &str) -> Vec<String> {
-    s.split([',', '，', '；', ';', '、', ' ', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 pub async fn schedule_submit(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -418,9 +410,9 @@ pub async fn schedule_submit(
         }
         let spec = TaskSpec {
             title: f.title.clone(),
-            items: split(&f.items),
+            items: list_field(&f.items),
             regions: Vec::new(),
-            partners: split(&f.partners),
+            partners: list_field(&f.partners),
             period_start: date(&f.period_start, "period_start")?,
             period_end: date(&f.period_end, "period_end")?,
             ratios,

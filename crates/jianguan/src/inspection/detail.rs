@@ -15,14 +15,13 @@ use super::checklist::{self, Answer};
 use super::evidence::{self, Evidence};
 use super::links::{self, Part, Rectification};
 use super::receipt::one;
-use super::store::{Inspection, METHODS, OUTCOMES, SOURCES, label};
+use super::store::{Inspection, OUTCOMES, label};
 use crate::on_db;
 use crate::platform::auth::CurrentUser;
 use crate::platform::error::{AppResult, Problem};
 use crate::platform::web::AppState;
 use crate::platform::web::extract::ApiJson;
 use crate::platform::web::templates::{Layout, layout, render};
-use crate::registry::routes::visible_entity;
 
 /// Everything about one record.
 #[derive(Debug, Serialize, ToSchema)]
@@ -39,17 +38,26 @@ pub struct InspectionDetail {
 }
 
 pub async fn detail_of(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<InspectionDetail> {
-    let inspection = one(state, user, id).await?;
+    Ok(detail_with_entity(state, user, id).await?.0)
+}
+
+async fn detail_with_entity(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<(InspectionDetail, crate::registry::model::Entity)> {
+    let (inspection, entity) = one(state, user, id).await?;
     let follow_ups: Vec<i64> = on_db!(&state.db, pool => sqlx::query_scalar(
         "select id from inspections where follows_up = $1 order by id").bind(id).fetch_all(pool).await?);
-    Ok(InspectionDetail {
+    let d = InspectionDetail {
         answers: checklist::for_inspection(&state.db, id).await?,
         evidence: evidence::for_inspection(&state.db, id).await?,
         parts: links::parts(&state.db, id).await?,
         corrected_by: links::corrected_by(&state.db, id).await?,
         follow_ups,
         inspection,
-    })
+    };
+    Ok((d, entity))
 }
 
 /// One inspection with its answers, evidence and linked records.
@@ -86,15 +94,6 @@ pub struct DetailQuery {
 }
 
 impl DetailPage {
-    pub fn method_zh(&self) -> &'static str {
-        label(&METHODS, &self.d.inspection.method)
-    }
-    pub fn source_zh(&self) -> &'static str {
-        label(&SOURCES, &self.d.inspection.source)
-    }
-    pub fn outcome_zh(&self) -> &'static str {
-        label(&OUTCOMES, &self.d.inspection.outcome)
-    }
     pub fn part_outcome_zh(&self, p: &Part) -> &'static str {
         label(&OUTCOMES, &p.outcome)
     }
@@ -144,8 +143,7 @@ pub async fn page(
     Path(id): Path<i64>,
     axum::extract::Query(q): axum::extract::Query<DetailQuery>,
 ) -> AppResult<Response> {
-    let d = detail_of(&state, &user, id).await?;
-    let entity = visible_entity(&state, &user, &d.inspection.uscc).await?;
+    let (d, entity) = detail_with_entity(&state, &user, id).await?;
     let dept = user.department.as_ref().map(|x| x.id);
     let own = dept == Some(d.inspection.department_id);
     let lead = d.inspection.joint_with.unwrap_or(d.inspection.id);

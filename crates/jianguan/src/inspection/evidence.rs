@@ -40,7 +40,7 @@ const TYPES: [(&str, &str); 8] = [
 ];
 
 /// One stored evidence file.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct Evidence {
     pub id: i64,
     pub inspection_id: i64,
@@ -256,56 +256,10 @@ pub async fn staged(db: &crate::platform::db::Db, user_id: i64, shas: &[String])
 
 /// The evidence of one inspection, in the order it was added.
 pub async fn for_inspection(db: &crate::platform::db::Db, id: i64) -> Result<Vec<Evidence>, sqlx::Error> {
-    type Row = (
-        i64,
-        String,
-        String,
-        String,
-        i64,
-        Option<String>,
-        Option<i32>,
-        Option<DateTime<Utc>>,
-        Option<f64>,
-        Option<f64>,
-        DateTime<Utc>,
-    );
-    let rows: Vec<Row> = on_db!(db, pool => sqlx::query_as(
-        "select id, sha256, file_name, content_type, size, item_code, point, taken_at, latitude, longitude, created_at
-         from evidence where inspection_id = $1 order by id")
-        .bind(id).fetch_all(pool).await?);
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                eid,
-                sha256,
-                file_name,
-                content_type,
-                size,
-                item_code,
-                point,
-                taken_at,
-                latitude,
-                longitude,
-                created_at,
-            )| {
-                Evidence {
-                    id: eid,
-                    inspection_id: id,
-                    sha256,
-                    file_name,
-                    content_type,
-                    size,
-                    item_code,
-                    point,
-                    taken_at,
-                    latitude,
-                    longitude,
-                    created_at,
-                }
-            },
-        )
-        .collect())
+    Ok(on_db!(db, pool => sqlx::query_as(
+        "select id, inspection_id, sha256, file_name, content_type, size, item_code, point, taken_at, latitude, longitude,
+                created_at from evidence where inspection_id = $1 order by id")
+        .bind(id).fetch_all(pool).await?))
 }
 
 /// Read an evidence file; its hash is checked against its name first.

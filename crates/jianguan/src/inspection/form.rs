@@ -23,7 +23,7 @@ use crate::catalog::store as catalog;
 use crate::platform::auth::CurrentUser;
 use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::platform::web::AppState;
-use crate::platform::web::extract::multipart_form;
+use crate::platform::web::extract::{list_field, multipart_form};
 use crate::platform::web::templates::{Layout, form_error, layout, render};
 use crate::registry::routes::visible_entity;
 
@@ -130,14 +130,6 @@ pub struct NewQuery {
     pub source: Option<String>,
 }
 
-fn split(s: &str) -> Vec<String> {
-    s.split([',', '，', '；', ';', '、', ' '])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// Build the page for `uscc` with `chosen` items; `entered` refills answers.
 async fn build(
     state: &AppState,
@@ -231,7 +223,7 @@ pub async fn new_page(
     let chosen: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| k == "items")
-        .flat_map(|(_, v)| split(v))
+        .flat_map(|(_, v)| list_field(v))
         .collect();
     let q: NewQuery = serde_urlencoded::from_str(
         &serde_urlencoded::to_string(pairs.iter().filter(|(k, _)| k != "items").collect::<Vec<_>>())
@@ -272,7 +264,7 @@ pub async fn submit(State(state): State<AppState>, user: CurrentUser, mut multip
     let mut items: Vec<String> = Vec::new();
     for (k, v) in &fields {
         if k == "items" {
-            items.extend(split(v));
+            items.extend(list_field(v));
         } else {
             one.insert(k.clone(), v.clone());
         }
@@ -378,7 +370,7 @@ fn to_input(uscc: &str, items: &[String], f: &Fields, one: &BTreeMap<String, Str
             "pass" => a.pass = matches!(v, "1" | "0").then_some(v == "1"),
             "value" => a.value = v.parse().ok(),
             "text" => a.text = (!v.is_empty()).then(|| v.to_string()),
-            _ => a.photos = split(v),
+            _ => a.photos = list_field(v),
         }
     }
     let id = |s: &str| s.trim().parse::<i64>().ok();
@@ -388,7 +380,7 @@ fn to_input(uscc: &str, items: &[String], f: &Fields, one: &BTreeMap<String, Str
         method: f.method.clone(),
         source: f.source.clone(),
         inspected_on,
-        team: split(&f.team),
+        team: list_field(&f.team),
         outcome: f.outcome.clone(),
         notes: f.notes.clone(),
         checkin_id: id(&f.checkin_id),
@@ -398,7 +390,7 @@ fn to_input(uscc: &str, items: &[String], f: &Fields, one: &BTreeMap<String, Str
         corrects: id(&f.corrects),
         follows_up: id(&f.follows_up),
         joint_with: id(&f.joint_with),
-        evidence: split(&f.attached),
+        evidence: list_field(&f.attached),
         submission_id: Some(f.submission_id.trim().to_string()).filter(|s| !s.is_empty()),
     })
 }

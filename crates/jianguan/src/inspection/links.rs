@@ -185,13 +185,6 @@ pub async fn parts(db: &Db, id: i64) -> Result<Vec<Part>, sqlx::Error> {
         .collect())
 }
 
-/// Whether department `dept` took part in the visit of record `id`: such a
-/// department reads the whole visit (结果互认).
-pub async fn takes_part(db: &Db, id: i64, dept: i64) -> Result<bool, sqlx::Error> {
-    let lead = lead_of(db, id).await?;
-    Ok(visit(db, lead).await?.contains(&dept))
-}
-
 /// The first record of the visit record `id` belongs to: the one it names,
 /// or, for a correction of the first record, the record first signed.
 async fn lead_of(db: &Db, id: i64) -> Result<i64, sqlx::Error> {

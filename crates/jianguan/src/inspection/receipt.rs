@@ -11,8 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::store::{self, Feedback, Inspection, METHODS, OUTCOMES, SOURCES, label};
-use crate::on_db;
+use super::store::{self, Feedback, Inspection};
 use crate::platform::auth::CurrentUser;
 use crate::platform::error::{AppError, AppResult, Problem};
 use crate::platform::web::AppState;
@@ -28,35 +27,24 @@ pub const SUPERVISORS: &[jianguan_rules::Role] = &[
     jianguan_rules::Role::LegalReviewer,
 ];
 
-pub async fn one(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Inspection> {
-    let uscc: Option<String> = on_db!(&state.db, pool => sqlx::query_scalar("select uscc from inspections where id = $1")
-        .bind(id).fetch_optional(pool).await?);
-    let uscc = uscc.ok_or_else(|| AppError::not_found("inspection"))?;
-    // Regulators within their region, the enterprise for its own entity.
-    visible_entity(state, user, &uscc).await?;
-    store::for_entity(&state.db, &uscc)
+/// An inspection and its entity, if the caller may see them.
+pub async fn one(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<(Inspection, crate::registry::model::Entity)> {
+    let i = store::by_id(&state.db, id)
         .await?
-        .into_iter()
-        .find(|i| i.id == id)
-        .ok_or_else(|| AppError::not_found("inspection"))
+        .ok_or_else(|| AppError::not_found("inspection"))?;
+    // Regulators within their region, the enterprise for its own entity.
+    let entity = visible_entity(state, user, &i.uscc).await?;
+    Ok((i, entity))
 }
 
 /// A visit as the enterprise sees it.
 pub struct Visit {
     pub i: Inspection,
     pub confirmed: Option<(i32, String)>,
-}
-
-impl Visit {
-    pub fn method_zh(&self) -> &'static str {
-        label(&METHODS, &self.i.method)
-    }
-    pub fn source_zh(&self) -> &'static str {
-        label(&SOURCES, &self.i.source)
-    }
-    pub fn outcome_zh(&self) -> &'static str {
-        label(&OUTCOMES, &self.i.outcome)
-    }
 }
 
 #[derive(Template)]
@@ -164,8 +152,7 @@ pub struct ReceiptPage {
 
 /// `GET /inspections/{id}/receipt`: printable receipt with the audit hash.
 pub async fn receipt(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
-    let i = one(&state, &user, id).await?;
-    let entity = visible_entity(&state, &user, &i.uscc).await?;
+    let (i, entity) = one(&state, &user, id).await?;
     let (seq, hash) = store::audit_entry(&state.db, id).await?.unwrap_or((0, String::new()));
     Ok(render(&ReceiptPage {
         layout: layout(Some(&user), "检查回执", "/enterprise/inspections"),

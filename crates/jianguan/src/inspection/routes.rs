@@ -10,7 +10,7 @@ use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::store::{self, Inspection, METHODS, NewInspection, OUTCOMES, SOURCES, label};
+use super::store::{self, Inspection, NewInspection};
 use crate::platform::auth::access::roles::{REGULATORS, REGULATORS_AND_ENTERPRISE};
 use crate::platform::auth::{Access, CurrentUser};
 use crate::platform::error::{AppResult, Problem};
@@ -221,28 +221,11 @@ pub async fn list(
     Ok(Json(InspectionList { inspections }))
 }
 
-/// A row of the list page.
-pub struct Row {
-    pub i: Inspection,
-}
-
-impl Row {
-    pub fn method_zh(&self) -> &'static str {
-        label(&METHODS, &self.i.method)
-    }
-    pub fn source_zh(&self) -> &'static str {
-        label(&SOURCES, &self.i.source)
-    }
-    pub fn outcome_zh(&self) -> &'static str {
-        label(&OUTCOMES, &self.i.outcome)
-    }
-}
-
 #[derive(Template)]
 #[template(path = "inspection/list.html")]
 pub struct ListPage {
     pub layout: Layout,
-    pub rows: Vec<Row>,
+    pub rows: Vec<Inspection>,
     pub rectifications: Vec<super::links::Rectification>,
     pub alerts: Vec<super::alerts::Alert>,
     pub rule: super::alerts::AlertRule,
@@ -273,7 +256,7 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser, RawQuery(raw
     };
     Ok(render(&ListPage {
         layout: layout(Some(&user), "检查记录", "/inspections"),
-        rows: rows.into_iter().map(|i| Row { i }).collect(),
+        rows,
         rectifications,
         alerts,
         rule: super::alerts::rule(&state.db).await?,

@@ -3,7 +3,8 @@
 //! and an audit entry are written in one transaction.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use jianguan_rules::team::{Member, check_team};
+use jianguan_rules::scan;
+use jianguan_rules::team::{Member, check_agency, check_team};
 use jianguan_rules::{Role, Uscc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -118,6 +119,18 @@ pub struct Inspection {
     pub created_at: DateTime<Utc>,
 }
 
+impl Inspection {
+    pub fn method_zh(&self) -> &'static str {
+        label(&METHODS, &self.method)
+    }
+    pub fn source_zh(&self) -> &'static str {
+        label(&SOURCES, &self.source)
+    }
+    pub fn outcome_zh(&self) -> &'static str {
+        label(&OUTCOMES, &self.outcome)
+    }
+}
+
 /// Record an inspection by `user`'s department. Refused, with nothing
 /// stored, when an item is not the department's or does not cover the
 /// entity, or the team is not lawful.
@@ -150,11 +163,7 @@ pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &New
             if by != user.actor().as_string() {
                 return Err(AppError::new(ErrorCode::Conflict, "该提交编号已被使用"));
             }
-            return for_entity(db, &entity.uscc)
-                .await?
-                .into_iter()
-                .find(|i| i.id == id)
-                .ok_or_else(|| AppError::not_found("inspection"));
+            return by_id(db, id).await?.ok_or_else(|| AppError::not_found("inspection"));
         }
     }
     if label(&METHODS, &input.method).is_empty() {
@@ -200,15 +209,13 @@ pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &New
                 format!("没有用户名为 {name:?} 的执法人员"),
             )
         })?;
-        // Officials act for their own agency (行政处罚法第四十二条); several
-        // departments together make a joint inspection (联合检查).
-        if input.source != "joint" && u.department_code.as_deref() != Some(dept.code.as_str()) {
-            return Err(AppError::field(
-                ErrorCode::InspectionTeamInvalid,
-                "team",
-                format!("{} 不是本部门的执法人员；多部门共同检查请选择“联合检查”", u.username),
-            ));
-        }
+        check_agency(
+            &u.username,
+            u.department_code.as_deref(),
+            &dept.code,
+            input.source == "joint",
+        )
+        .map_err(|e| AppError::field(ErrorCode::InspectionTeamInvalid, "team", e))?;
         members.push(Member {
             id: u.id,
             is_inspector: u.role == Role::Inspector && u.active,
@@ -447,6 +454,13 @@ async fn with_items(db: &Db, rows: Vec<Row>) -> Result<Vec<Inspection>, sqlx::Er
 const COLS: &str = "id, uscc, department_id, method, source, inspected_on, team, outcome, notes, created_at, \
                     rectify_by, corrects, follows_up, joint_with";
 
+/// One inspection.
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<Inspection>, sqlx::Error> {
+    let sql = format!("select {COLS} from inspections where id = $1");
+    let rows: Vec<Row> = on_db!(db, pool => sqlx::query_as(&sql).bind(id).fetch_all(pool).await?);
+    Ok(with_items(db, rows).await?.into_iter().next())
+}
+
 /// Inspections of one entity, newest first.
 pub async fn for_entity(db: &Db, uscc: &str) -> Result<Vec<Inspection>, sqlx::Error> {
     let sql = format!("select {COLS} from inspections where uscc = $1 order by inspected_on desc, id desc");
@@ -481,7 +495,7 @@ pub fn chain_events<'a>(db: &'a Db, uscc: &'a str) -> crate::registry::chain::So
                     .unwrap_or(i.created_at),
                 source: "inspection",
                 kind: "inspection".into(),
-                title: format!("{}：{}", label(&METHODS, &i.method), label(&OUTCOMES, &i.outcome)),
+                title: format!("{}：{}", i.method_zh(), i.outcome_zh()),
                 detail: format!("{} · 检查人员 {}", items.join("、"), i.team.join("、")),
                 link: Some("/inspections".into()),
             });
@@ -494,30 +508,22 @@ pub fn chain_events<'a>(db: &'a Db, uscc: &'a str) -> crate::registry::chain::So
 /// by one of the team on the day of the inspection, or on a recorded reason
 /// why there is none (e.g. the code was unreadable).
 async fn check_in_rule(db: &Db, input: &NewInspection, uscc: &str, team: &[Member]) -> AppResult<()> {
-    let Some(id) = input.checkin_id else {
-        if input.no_checkin_reason.trim().chars().count() >= 4 {
-            return Ok(());
-        }
-        return Err(AppError::field(
-            ErrorCode::CheckinRequired,
-            "checkin_id",
-            "现场检查须先扫码签到，或填写未签到的原因（至少4个字）",
-        ));
+    let refuse = |m: &str| AppError::field(ErrorCode::CheckinRequired, "checkin_id", m);
+    let row: Option<(String, i64, DateTime<Utc>)> = match input.checkin_id {
+        Some(id) => Some(
+            on_db!(db, pool => sqlx::query_as("select uscc, user_id, at from checkins where id = $1")
+                .bind(id).fetch_optional(pool).await?)
+            .ok_or_else(|| refuse(scan::MISMATCH))?,
+        ),
+        None => None,
     };
-    let row: Option<(String, i64, DateTime<Utc>)> = on_db!(db, pool => sqlx::query_as(
-        "select uscc, user_id, at from checkins where id = $1").bind(id).fetch_optional(pool).await?);
-    let ok = row.is_some_and(|(u, user, at)| {
-        u == uscc && team.iter().any(|m| m.id == user) && crate::audit::store::china_day(at) == input.inspected_on
+    let checkin = row.as_ref().map(|(u, by, at)| scan::CheckIn {
+        uscc: u,
+        by: *by,
+        day: crate::audit::store::china_day(*at),
     });
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::field(
-            ErrorCode::CheckinRequired,
-            "checkin_id",
-            "签到记录与被检查主体、检查人员或检查日期不符",
-        ))
-    }
+    let ids: Vec<i64> = team.iter().map(|m| m.id).collect();
+    scan::check_on_site(checkin, &input.no_checkin_reason, uscc, &ids, input.inspected_on).map_err(refuse)
 }
 
 /// A check-in at an entity by an inspector on site.

@@ -156,13 +156,7 @@ pub async fn specialties_submit(
     axum::extract::Path(id): axum::extract::Path<i64>,
     PageForm(f): PageForm<SpecialtiesForm>,
 ) -> AppResult<Response> {
-    let list: Vec<String> = f
-        .specialties
-        .split([',', '，', '、', ';', '；', ' '])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
+    let list = crate::platform::web::extract::list_field(&f.specialties);
     let result = async {
         let target = super::routes::managed_user(&state, &user, id).await?;
         super::routes::manager(&user)

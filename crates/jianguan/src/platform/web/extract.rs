@@ -153,3 +153,14 @@ pub async fn multipart_form(
     }
     Ok((fields, files))
 }
+
+/// A list typed into one form field, as people type it in Chinese and
+/// English: items separated by commas (, ，), semicolons (; ；), 顿号 (、),
+/// spaces or line breaks.
+pub fn list_field(s: &str) -> Vec<String> {
+    s.split([',', '，', '；', ';', '、', ' ', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
