@@ -262,6 +262,40 @@ async function main() {
         assert.match(await page.textContent("main"), /检查表/);
         await page.screenshot({ path: join(shots, `${size}-receipt.png`), fullPage: true });
       });
+      await step(`${size}: a lead is registered, refused with one officer, filed with two and closed`, async () => {
+        await context.clearCookies();
+        await signIn(page, "inspector");
+        await page.goto(`${base}/enforcement`);
+        // The demo's complaint nobody decided on is past its 15 working days.
+        assert.match(await page.textContent("#leads"), /已超期/);
+        await page.fill('input[name="uscc"]', "91420102MA4K2B8Q7G");
+        await page.selectOption('select[name="source"]', "report");
+        await page.fill('textarea[name="summary"]', `举报后厨卫生问题（${size}）`);
+        await Promise.all([page.waitForEvent("load"), page.click('form.card button[type="submit"]')]);
+        assert.match(await page.textContent("h1"), /待核查/);
+        const leadUrl = page.url();
+        assert.equal(await page.isVisible("#file-form"), false, "an inspector takes no head's decision");
+        await context.clearCookies();
+        await signIn(page, "deptadmin");
+        await page.goto(leadUrl);
+        await page.fill('#file-form input[name="cause"]', "涉嫌违反食品安全法第三十三条");
+        await page.fill('#file-form input[name="officers"]', "inspector");
+        await Promise.all([page.waitForEvent("load"), page.click('#file-form button[type="submit"]')]);
+        assert.match(await page.textContent(".alert.error"), /两名以上/);
+        assert.equal(await page.inputValue('#file-form input[name="cause"]'), "涉嫌违反食品安全法第三十三条");
+        await page.screenshot({ path: join(shots, `${size}-lead-refused.png`), fullPage: true });
+        await page.fill('#file-form input[name="officers"]', "inspector、inspector2");
+        await Promise.all([page.waitForEvent("load"), page.click('#file-form button[type="submit"]')]);
+        assert.match(await page.textContent("h1"), /420102-SCJG立〔\d{4}〕\d+号/);
+        assert.match(await page.textContent("main"), /校验通过/);
+        await page.screenshot({ path: join(shots, `${size}-case.png`), fullPage: true });
+        await page.selectOption('#close-form select[name="ground"]', "no_penalty");
+        await page.fill('#close-form textarea[name="note"]', "首违不罚，已对当事人进行教育");
+        await Promise.all([page.waitForEvent("load"), page.click('#close-form button[type="submit"]')]);
+        assert.match(await page.textContent("main"), /已结案/);
+        await page.goto(`${base}/enforcement`);
+        await page.screenshot({ path: join(shots, `${size}-enforcement.png`), fullPage: true });
+      });
       await step(`${size}: a leader reads plan progress and key-list coverage as charts`, async () => {
         await context.clearCookies();
         await signIn(page, "leader");

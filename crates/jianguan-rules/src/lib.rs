@@ -7,10 +7,12 @@
 
 pub mod access;
 pub mod audit;
+pub mod calendar;
 pub mod catalog;
 pub mod checklist;
 pub mod division;
 pub mod draw;
+pub mod enforcement;
 pub mod industry;
 pub mod login;
 pub mod scan;

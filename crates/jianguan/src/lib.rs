@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod cli;
 pub mod demo;
 pub mod draws;
+pub mod enforcement;
 pub mod inspection;
 pub mod org;
 pub mod platform;

@@ -36,6 +36,27 @@ impl Actor {
     }
 }
 
+/// Readable names for actor strings ("user:7" → "李明（inspector）"; the
+/// others as they are), for pages that show who did what.
+pub async fn actor_names(db: &Db, actors: &[String]) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+    let mut out = std::collections::HashMap::new();
+    for a in actors.iter().map(String::as_str) {
+        if out.contains_key(a) {
+            continue;
+        }
+        let name = match a.strip_prefix("user:").and_then(|id| id.parse::<i64>().ok()) {
+            Some(id) => {
+                let row: Option<(String, String)> = on_db!(db, pool => sqlx::query_as(
+                    "select username, display_name from users where id = $1").bind(id).fetch_optional(pool).await?);
+                row.map_or_else(|| a.to_string(), |(u, d)| format!("{d}（{u}）"))
+            }
+            None => a.to_string(),
+        };
+        out.insert(a.to_string(), name);
+    }
+    Ok(out)
+}
+
 /// Append an audit entry inside the caller's transaction and return its seq.
 ///
 /// The head row is updated first: on PostgreSQL that row lock serialises

@@ -4,6 +4,7 @@
 //!
 //! Later contexts add their demo data (entities, catalog, tasks) here.
 
+pub mod enforcement;
 pub mod supervision;
 
 use chrono::{Datelike, NaiveDate};

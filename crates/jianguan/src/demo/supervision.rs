@@ -117,7 +117,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<usize> {
             if n % 2 == 0 {
                 let (start, _) = k.period.bounds(today);
                 let day = (today - Duration::days(n as i64 * 3)).max(start);
-                inspect(db, clock, &dept, &k.item_code, code, day, "key", &team).await?;
+                inspect(db, clock, &dept, &k.item_code, code, day, "key", &team, None).await?;
             }
         }
     }
@@ -153,6 +153,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<usize> {
                     day.min(today),
                     source,
                     &team,
+                    None,
                 )
                 .await?;
             }
@@ -173,9 +174,11 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<usize> {
             break;
         };
         if authorize(db, jiangan.kind, item, &entity, day).await.is_ok() {
-            inspect(db, clock, &jiangan, item, DEMO_RESTAURANT, day, source, &team).await?;
+            inspect(db, clock, &jiangan, item, DEMO_RESTAURANT, day, source, &team, None).await?;
         }
     }
+    // After the draws: an open case takes its entity out of a new draw.
+    super::enforcement::load(db, clock, &jiangan, &team).await?;
     Ok(report.total_rows)
 }
 
@@ -217,7 +220,7 @@ async fn load_draws(
                 continue;
             };
             if authorize(db, jiangan.kind, "SJ-SP-004", &entity, day).await.is_ok() {
-                inspect(db, clock, jiangan, "SJ-SP-004", &s.code, day, "joint", team).await?;
+                inspect(db, clock, jiangan, "SJ-SP-004", &s.code, day, "joint", team, None).await?;
             }
         }
     }
@@ -241,7 +244,7 @@ async fn load_draws(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn inspect(
+pub(super) async fn inspect(
     db: &Db,
     clock: &Clock,
     dept: &crate::org::model::Department,
@@ -250,6 +253,7 @@ async fn inspect(
     day: NaiveDate,
     source: &str,
     team: &[String],
+    outcome: Option<&str>,
 ) -> anyhow::Result<()> {
     let Some(entity) = registry::get(db, uscc).await? else {
         return Ok(());
@@ -259,11 +263,11 @@ async fn inspect(
         .max(entity.established_on.unwrap_or(day))
         .min(crate::audit::store::china_day(clock.now()));
     let cited = authorize(db, dept.kind, item_code, &entity, day).await?;
-    let outcome = if uscc.ends_with(['3', '7', 'A']) {
+    let outcome = outcome.unwrap_or(if uscc.ends_with(['3', '7', 'A']) {
         "rectify"
     } else {
         "no_problem"
-    };
+    });
     let input = NewInspection {
         uscc: uscc.to_string(),
         items: vec![item_code.to_string()],

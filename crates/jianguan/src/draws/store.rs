@@ -244,6 +244,11 @@ pub async fn schedule(
         .unwrap_or(spec.period_start);
     let item_codes: Vec<String> = items.iter().map(|i| i.code.clone()).collect();
     let recent = inspected_since(db, &item_codes, since).await?;
+    // Entities under an open case of a participating department are being
+    // investigated already: a random visit would only add a second
+    // disturbance (无事不扰), so they are left out, key-list ones too.
+    let department_ids: Vec<i64> = departments.iter().map(|d| d.id).collect();
+    let under_case = crate::enforcement::cases::open_case_entities(db, &department_ids).await?;
     // Key-list entities under these items are taken in full.
     let keyed = key_entities(db, &item_codes).await?;
     for level in spec.risk_ratios.keys() {
@@ -261,6 +266,9 @@ pub async fn schedule(
     let mut candidates = Vec::new();
     let mut full = Vec::new();
     for code in codes {
+        if under_case.contains(&code) {
+            continue;
+        }
         if keyed.contains(&code) {
             full.push(code.clone());
         } else if recent.contains_key(&code) {

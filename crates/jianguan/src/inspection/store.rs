@@ -325,6 +325,17 @@ pub async fn insert(
 ) -> AppResult<i64> {
     let team_json = serde_json::to_string(&input.team).map_err(AppError::internal)?;
     let cited = &signed.cited;
+    // A transfer to a case raises a lead (程序规定第十八条), unless this
+    // corrects a record that already did.
+    let raises_lead = input.outcome == "case"
+        && match input.corrects {
+            None => true,
+            Some(original) => by_id(db, original).await?.is_none_or(|o| o.outcome != "case"),
+        };
+    let calendar = match raises_lead {
+        true => Some(crate::enforcement::calendar::load(db).await?),
+        false => None,
+    };
     let mut tx = db.begin().await?;
     let id: Result<i64, sqlx::Error> = on_tx!(tx, c => sqlx::query_scalar(
         "insert into inspections (uscc, department_id, method, source, inspected_on, team, outcome, notes, created_by, created_at,
@@ -382,6 +393,26 @@ pub async fn insert(
         .bind(id).bind(seq).execute(&mut *c).await?.rows_affected());
     if input.corrects.is_none() {
         super::alerts::after_visit(&mut tx, now, &input.uscc, input.inspected_on, id).await?;
+    }
+    if let Some(cal) = &calendar {
+        let notes = input.notes.trim();
+        let summary = if notes.is_empty() {
+            format!("检查记录 {id} 结论为移送立案")
+        } else {
+            format!("检查记录 {id} 移送立案：{notes}")
+        };
+        crate::enforcement::leads::from_inspection(
+            &mut tx,
+            actor,
+            now,
+            cal,
+            dept.id,
+            &input.uscc,
+            id,
+            input.inspected_on,
+            &summary,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(id)

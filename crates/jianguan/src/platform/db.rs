@@ -40,6 +40,11 @@ pub const SQLITE_MIGRATIONS: &[Embedded] = &[
         include_str!("../../migrations/sqlite/0008_specialties.sql"),
     ),
     (9, "risk", include_str!("../../migrations/sqlite/0009_risk.sql")),
+    (
+        10,
+        "enforcement",
+        include_str!("../../migrations/sqlite/0010_enforcement.sql"),
+    ),
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
@@ -76,6 +81,11 @@ pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
         include_str!("../../migrations/postgres/0008_specialties.sql"),
     ),
     (9, "risk", include_str!("../../migrations/postgres/0009_risk.sql")),
+    (
+        10,
+        "enforcement",
+        include_str!("../../migrations/postgres/0010_enforcement.sql"),
+    ),
 ];
 
 fn migrator(list: &[Embedded]) -> Migrator {

@@ -49,10 +49,14 @@ pub enum ErrorCode {
     CheckinRequired,
     ChecklistInvalid,
     InspectionSigned,
+    LeadDecided,
+    CaseClosed,
+    CaseOfficersInvalid,
+    BeyondLimitation,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 32] = [
+    pub const ALL: [ErrorCode; 36] = [
         ErrorCode::BadRequest,
         ErrorCode::ValidationFailed,
         ErrorCode::Unauthenticated,
@@ -85,6 +89,10 @@ impl ErrorCode {
         ErrorCode::CheckinRequired,
         ErrorCode::ChecklistInvalid,
         ErrorCode::InspectionSigned,
+        ErrorCode::LeadDecided,
+        ErrorCode::CaseClosed,
+        ErrorCode::CaseOfficersInvalid,
+        ErrorCode::BeyondLimitation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -121,6 +129,10 @@ impl ErrorCode {
             ErrorCode::CheckinRequired => "checkin_required",
             ErrorCode::ChecklistInvalid => "checklist_invalid",
             ErrorCode::InspectionSigned => "inspection_signed",
+            ErrorCode::LeadDecided => "lead_decided",
+            ErrorCode::CaseClosed => "case_closed",
+            ErrorCode::CaseOfficersInvalid => "case_officers_invalid",
+            ErrorCode::BeyondLimitation => "beyond_limitation",
         }
     }
 
@@ -157,7 +169,8 @@ impl ErrorCode {
             ErrorCode::EvidenceTampered => StatusCode::CONFLICT,
             ErrorCode::CheckinRequired => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::ChecklistInvalid => StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::InspectionSigned => StatusCode::CONFLICT,
+            ErrorCode::InspectionSigned | ErrorCode::LeadDecided | ErrorCode::CaseClosed => StatusCode::CONFLICT,
+            ErrorCode::CaseOfficersInvalid | ErrorCode::BeyondLimitation => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -196,6 +209,10 @@ impl ErrorCode {
             ErrorCode::CheckinRequired => "An on-site inspection needs a check-in at the entity or a recorded reason",
             ErrorCode::ChecklistInvalid => "A checklist point of a cited item is unanswered or wrongly answered",
             ErrorCode::InspectionSigned => "The inspection record is signed; correct it with a new, linked record",
+            ErrorCode::LeadDecided => "The lead has already been decided",
+            ErrorCode::CaseClosed => "The case is closed",
+            ErrorCode::CaseOfficersInvalid => "A case needs two or more certified officers of its department",
+            ErrorCode::BeyondLimitation => "The act is beyond the limitation period for a penalty",
         }
     }
 
@@ -236,6 +253,10 @@ impl ErrorCode {
             ErrorCode::CheckinRequired => "现场检查须先扫码签到，或填写未签到的原因。",
             ErrorCode::ChecklistInvalid => "检查表有未回答或填写有误的检查要点。",
             ErrorCode::InspectionSigned => "检查记录已签名，不能修改；如需更正，请登记更正记录。",
+            ErrorCode::LeadDecided => "该线索已作出立案或不予立案决定。",
+            ErrorCode::CaseClosed => "该案件已结案，不能再办理。",
+            ErrorCode::CaseOfficersInvalid => "立案须指定本部门两名以上具有行政执法资格的办案人员。",
+            ErrorCode::BeyondLimitation => "违法行为已超过给予行政处罚的期限（行政处罚法第三十六条），不能立案。",
         }
     }
 }

@@ -34,7 +34,11 @@ pub type SourceFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<ChainEvent>, 
 pub type ChainSource = for<'a> fn(&'a Db, &'a str) -> SourceFuture<'a>;
 
 /// Every source of the information chain. Later contexts append here.
-pub const SOURCES: &[ChainSource] = &[registry_events, crate::inspection::store::chain_events];
+pub const SOURCES: &[ChainSource] = &[
+    registry_events,
+    crate::inspection::store::chain_events,
+    crate::enforcement::cases::chain_events,
+];
 
 /// The whole chain of an entity, newest first.
 pub async fn chain(db: &Db, uscc: &str) -> Result<Vec<ChainEvent>, sqlx::Error> {

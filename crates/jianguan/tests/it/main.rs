@@ -11,6 +11,7 @@ mod catalog;
 mod checklists;
 mod cli;
 mod draws;
+mod enforcement;
 mod evidence;
 mod org;
 mod pages;

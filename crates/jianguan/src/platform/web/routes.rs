@@ -41,6 +41,7 @@ fn all_routes() -> Vec<RouteDef> {
     v.extend(crate::inspection::routes::routes());
     v.extend(crate::risk::routes());
     v.extend(crate::draws::routes::routes());
+    v.extend(crate::enforcement::routes::routes());
     v
 }
 

@@ -50,6 +50,7 @@ fn nav_for(role: Option<Role>) -> Vec<(&'static str, &'static str)> {
                 v.push(("/registry/entities", "市场主体"));
                 v.push(("/catalog", "监管事项"));
                 v.push(("/inspections", "检查记录"));
+                v.push(("/enforcement", "执法办案"));
                 v.push(("/key-list", "重点监管"));
                 v.push(("/draws", "双随机"));
                 v.push(("/plans", "年度计划"));

@@ -1,0 +1,330 @@
+//! Enforcement cases from lead to closure: the periods, the grounds and the
+//! checks of 市场监督管理行政处罚程序规定 (SAMR Order No. 2 of 2018, as
+//! amended 2022) and 行政处罚法 (2021).
+//!
+//! - A lead (违法行为线索) is verified within 15 working days of being found,
+//!   extendable once by 15 working days; the head then files a case or
+//!   declines to (第十八条).
+//! - Filing needs a violation within the limitation period (第十九条;
+//!   行政处罚法第三十六条) and at least two certified case officers.
+//! - A case is decided within 90 days of filing, extendable by 30 days with
+//!   the head's approval, and beyond that only by the heads' collective
+//!   discussion, which sets the period (第六十四条).
+//! - Closure rests on one of the grounds of 第七十七条.
+
+use chrono::{Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{Period, Unit};
+
+/// 核查 of a lead (第十八条).
+pub const VERIFY: Period = Period {
+    length: 15,
+    unit: Unit::WorkingDays,
+    article: "市场监督管理行政处罚程序规定第十八条",
+};
+
+/// The one extension of 核查 the head may approve (第十八条).
+pub const VERIFY_EXTENSION: Period = VERIFY;
+
+/// Deciding a case under the ordinary procedure (第六十四条).
+pub const DECIDE: Period = Period {
+    length: 90,
+    unit: Unit::Days,
+    article: "市场监督管理行政处罚程序规定第六十四条",
+};
+
+/// The extension the head may approve (第六十四条).
+pub const DECIDE_EXTENSION: Period = Period {
+    length: 30,
+    unit: Unit::Days,
+    article: "市场监督管理行政处罚程序规定第六十四条",
+};
+
+/// Where a lead came from (第十八条: 监督检查、投诉、举报、其他部门移送、
+/// 上级交办; 国市监信发〔2022〕6号 adds big-data monitoring).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadSource {
+    Inspection,
+    Complaint,
+    Report,
+    Transfer,
+    Assigned,
+    Monitoring,
+    Other,
+}
+
+impl LeadSource {
+    pub const ALL: [LeadSource; 7] = [
+        LeadSource::Inspection,
+        LeadSource::Complaint,
+        LeadSource::Report,
+        LeadSource::Transfer,
+        LeadSource::Assigned,
+        LeadSource::Monitoring,
+        LeadSource::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadSource::Inspection => "inspection",
+            LeadSource::Complaint => "complaint",
+            LeadSource::Report => "report",
+            LeadSource::Transfer => "transfer",
+            LeadSource::Assigned => "assigned",
+            LeadSource::Monitoring => "monitoring",
+            LeadSource::Other => "other",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            LeadSource::Inspection => "监督检查发现",
+            LeadSource::Complaint => "投诉",
+            LeadSource::Report => "举报",
+            LeadSource::Transfer => "其他部门移送",
+            LeadSource::Assigned => "上级交办",
+            LeadSource::Monitoring => "大数据监测发现",
+            LeadSource::Other => "其他途径",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Grounds for not filing a case (第二十条).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclineGround {
+    /// 违法行为轻微并及时改正，没有造成危害后果.
+    MinorCorrected,
+    /// 初次违法且危害后果轻微并及时改正 (首违不罚).
+    FirstMinor,
+    /// 当事人有证据足以证明没有主观过错.
+    NoFault,
+    /// 依法可以不予立案的其他情形 — including no violation found, outside
+    /// jurisdiction, or beyond the limitation period (第十九条 unmet).
+    Other,
+}
+
+impl DeclineGround {
+    pub const ALL: [DeclineGround; 4] = [
+        DeclineGround::MinorCorrected,
+        DeclineGround::FirstMinor,
+        DeclineGround::NoFault,
+        DeclineGround::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeclineGround::MinorCorrected => "minor_corrected",
+            DeclineGround::FirstMinor => "first_minor",
+            DeclineGround::NoFault => "no_fault",
+            DeclineGround::Other => "other",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            DeclineGround::MinorCorrected => "违法行为轻微并及时改正，没有造成危害后果（第二十条第一项）",
+            DeclineGround::FirstMinor => "初次违法且危害后果轻微并及时改正（第二十条第二项）",
+            DeclineGround::NoFault => "当事人有证据足以证明没有主观过错（第二十条第三项）",
+            DeclineGround::Other => "依法可以不予立案的其他情形（第二十条第四项）",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Grounds for closing a case (第七十七条, with 第六十条第一款第二项至第五项).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosureGround {
+    /// 行政处罚决定执行完毕.
+    Executed,
+    /// 人民法院裁定终结执行.
+    CourtTerminated,
+    /// 案件终止调查.
+    InvestigationTerminated,
+    /// 确有违法行为，但有依法不予行政处罚情形.
+    NoPenalty,
+    /// 违法事实不能成立.
+    NotEstablished,
+    /// 不属于市场监督管理部门管辖，移送其他行政管理部门.
+    TransferredAgency,
+    /// 涉嫌犯罪，移送司法机关.
+    TransferredJudicial,
+    /// 其他应予结案的情形.
+    Other,
+}
+
+impl ClosureGround {
+    pub const ALL: [ClosureGround; 8] = [
+        ClosureGround::Executed,
+        ClosureGround::CourtTerminated,
+        ClosureGround::InvestigationTerminated,
+        ClosureGround::NoPenalty,
+        ClosureGround::NotEstablished,
+        ClosureGround::TransferredAgency,
+        ClosureGround::TransferredJudicial,
+        ClosureGround::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClosureGround::Executed => "executed",
+            ClosureGround::CourtTerminated => "court_terminated",
+            ClosureGround::InvestigationTerminated => "investigation_terminated",
+            ClosureGround::NoPenalty => "no_penalty",
+            ClosureGround::NotEstablished => "not_established",
+            ClosureGround::TransferredAgency => "transferred_agency",
+            ClosureGround::TransferredJudicial => "transferred_judicial",
+            ClosureGround::Other => "other",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ClosureGround::Executed => "行政处罚决定执行完毕",
+            ClosureGround::CourtTerminated => "人民法院裁定终结执行",
+            ClosureGround::InvestigationTerminated => "案件终止调查",
+            ClosureGround::NoPenalty => "确有违法行为，但依法不予行政处罚",
+            ClosureGround::NotEstablished => "违法事实不能成立，不予行政处罚",
+            ClosureGround::TransferredAgency => "不属于本部门管辖，移送其他行政管理部门",
+            ClosureGround::TransferredJudicial => "涉嫌犯罪，移送司法机关",
+            ClosureGround::Other => "其他应予结案的情形",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Whether an act can still be penalised when it is found (行政处罚法第三十六条):
+/// not if it went undiscovered for 2 years, or 5 years where it endangered
+/// citizens' life and health or financial security and caused harm. The
+/// period runs from the day the act ended (continuing acts) or was done.
+pub fn within_limitation(act_ended_on: NaiveDate, found_on: NaiveDate, grave: bool) -> bool {
+    let years = if grave { 5 } else { 2 };
+    act_ended_on
+        .checked_add_months(Months::new(12 * years))
+        .is_none_or(|end| found_on <= end)
+}
+
+/// Check the case officers designated on filing (第十九条 "指定两名以上具有
+/// 行政执法资格的办案人员"): distinct, at least two, each an inspector with
+/// a certificate valid on the filing day.
+pub fn check_officers(officers: &[crate::team::Member], filed_on: NaiveDate) -> Result<(), String> {
+    if officers.len() < 2 {
+        return Err("立案须指定两名以上具有行政执法资格的办案人员（程序规定第十九条）".into());
+    }
+    crate::team::check_team(officers, filed_on, true).map_err(|e| e.replace("检查人员", "办案人员"))
+}
+
+/// The new decision deadline after an extension (第六十四条): the first
+/// extension, approved by the head, adds 30 days to the current deadline;
+/// any further one is the heads' collective decision, which sets the date
+/// (`until`, after the current deadline).
+pub fn extended_deadline(
+    cal: &crate::calendar::Calendar,
+    current: NaiveDate,
+    extensions_so_far: u32,
+    collective_until: Option<NaiveDate>,
+) -> Result<NaiveDate, String> {
+    match (extensions_so_far, collective_until) {
+        (0, None) => Ok(DECIDE_EXTENSION.due(cal, current).date),
+        (0, Some(_)) => Err("首次延期由负责人批准延长三十日，不需集体讨论确定期限".into()),
+        (_, None) => Err("已延期一次；继续延期须经负责人集体讨论并确定合理期限（程序规定第六十四条）".into()),
+        (_, Some(until)) if until <= current => Err("继续延期的期限须晚于现在的办案期限".into()),
+        (_, Some(until)) => Ok(until),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Calendar;
+    use crate::team::Member;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn officer(id: i64, until: &str) -> Member {
+        Member {
+            id,
+            is_inspector: true,
+            cert_valid_until: Some(d(until)),
+        }
+    }
+
+    #[test]
+    fn a_lead_is_verified_within_fifteen_working_days_extendable_by_fifteen() {
+        // 程序规定第十八条. Found Fri 2026-02-06, before the Spring Festival:
+        // Feb 9–13 (5), Sat 14 worked (6), 15–23 off, 24–27 (10), Sat 28
+        // worked (11), Mar 2–5 (15).
+        let cal = Calendar::official();
+        let due = VERIFY.due(&cal, d("2026-02-06")).date;
+        assert_eq!(due, d("2026-03-05"));
+        // Extended from that day: Mar 6 (1), 9–13 (6), 16–20 (11), 23–26 (15).
+        assert_eq!(VERIFY_EXTENSION.due(&cal, due).date, d("2026-03-26"));
+    }
+
+    #[test]
+    fn a_case_is_decided_within_ninety_days_then_thirty_then_only_collectively() {
+        // 程序规定第六十四条. Filed 2026-03-02: day 90 is Sun 2026-05-31 →
+        // Mon 2026-06-01.
+        let cal = Calendar::official();
+        let due = DECIDE.due(&cal, d("2026-03-02")).date;
+        assert_eq!(due, d("2026-06-01"));
+        // +30 days: Wed 2026-07-01.
+        assert_eq!(extended_deadline(&cal, due, 0, None), Ok(d("2026-07-01")));
+        assert!(extended_deadline(&cal, due, 0, Some(d("2026-09-01"))).is_err());
+        assert!(extended_deadline(&cal, d("2026-07-01"), 1, None).is_err());
+        assert!(extended_deadline(&cal, d("2026-07-01"), 1, Some(d("2026-06-30"))).is_err());
+        assert_eq!(
+            extended_deadline(&cal, d("2026-07-01"), 1, Some(d("2026-09-01"))),
+            Ok(d("2026-09-01"))
+        );
+    }
+
+    #[test]
+    fn the_limitation_period_is_two_years_or_five_for_grave_harm() {
+        // 行政处罚法第三十六条.
+        assert!(within_limitation(d("2024-11-24"), d("2026-11-24"), false));
+        assert!(!within_limitation(d("2024-11-23"), d("2026-11-24"), false));
+        assert!(within_limitation(d("2022-01-01"), d("2026-11-24"), true));
+        assert!(!within_limitation(d("2021-11-23"), d("2026-11-24"), true));
+    }
+
+    #[test]
+    fn filing_needs_two_certified_case_officers() {
+        // 程序规定第十九条.
+        let on = d("2026-11-24");
+        assert!(check_officers(&[officer(1, "2027-01-01")], on).is_err());
+        assert!(check_officers(&[officer(1, "2027-01-01"), officer(2, "2027-01-01")], on).is_ok());
+        let expired = check_officers(&[officer(1, "2027-01-01"), officer(2, "2026-11-23")], on).unwrap_err();
+        assert!(expired.contains("办案人员"), "{expired}");
+        assert!(check_officers(&[officer(1, "2027-01-01"), officer(1, "2027-01-01")], on).is_err());
+    }
+
+    #[test]
+    fn grounds_and_sources_round_trip() {
+        for s in LeadSource::ALL {
+            assert_eq!(LeadSource::parse(s.as_str()), Some(s));
+        }
+        for g in DeclineGround::ALL {
+            assert_eq!(DeclineGround::parse(g.as_str()), Some(g));
+        }
+        for g in ClosureGround::ALL {
+            assert_eq!(ClosureGround::parse(g.as_str()), Some(g));
+        }
+        assert_eq!(LeadSource::parse("rumour"), None);
+    }
+}

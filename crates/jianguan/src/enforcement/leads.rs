@@ -1,0 +1,341 @@
+//! Leads (违法行为线索): registered by hand or raised by an inspection that
+//! concluded with a case transfer, verified within 15 working days (once
+//! extendable by 15), then filed as a case or declined by the head
+//! (市场监督管理行政处罚程序规定第十八条至第二十条).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use jianguan_rules::enforcement::{self, DeclineGround, LeadSource};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::audit::{Actor, record};
+use crate::org::model::Department;
+use crate::platform::db::{Db, Tx};
+use crate::platform::error::{AppError, AppResult, ErrorCode};
+use crate::{on_db, on_tx};
+
+/// One lead, with its department and entity names.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Lead {
+    pub id: i64,
+    pub department_id: i64,
+    pub department_code: String,
+    pub department_name: String,
+    #[serde(skip)]
+    pub department_division: String,
+    pub uscc: String,
+    pub entity_name: Option<String>,
+    /// `inspection`, `complaint`, `report`, `transfer`, `assigned`,
+    /// `monitoring` or `other`.
+    pub source: String,
+    pub inspection_id: Option<i64>,
+    pub summary: String,
+    /// When the act ended (or was done), if known: the limitation period
+    /// runs from it (行政处罚法第三十六条).
+    pub act_ended_on: Option<NaiveDate>,
+    /// The act endangered life, health or financial security and caused
+    /// harm (5-year limitation).
+    pub grave: bool,
+    pub found_on: NaiveDate,
+    /// Last day to verify and decide (15 working days, 程序规定第十八条).
+    pub verify_by: NaiveDate,
+    /// The head's reason for the one 15-working-day extension.
+    pub extension_reason: Option<String>,
+    /// `pending`, `filed` or `declined`.
+    pub status: String,
+    pub decline_ground: Option<String>,
+    pub decision_note: Option<String>,
+    pub decided_on: Option<NaiveDate>,
+    pub decided_by: Option<String>,
+    /// The case filed from it.
+    pub case_id: Option<i64>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Lead {
+    pub fn source_zh(&self) -> &'static str {
+        LeadSource::parse(&self.source).map_or("", LeadSource::label_zh)
+    }
+
+    pub fn status_zh(&self) -> &'static str {
+        match self.status.as_str() {
+            "pending" => "待核查",
+            "filed" => "已立案",
+            "declined" => "不予立案",
+            _ => "",
+        }
+    }
+
+    pub fn decline_ground_zh(&self) -> &'static str {
+        self.decline_ground
+            .as_deref()
+            .and_then(DeclineGround::parse)
+            .map_or("", DeclineGround::label_zh)
+    }
+
+    /// Still pending after its last day.
+    pub fn overdue(&self, today: NaiveDate) -> bool {
+        self.status == "pending" && today > self.verify_by
+    }
+}
+
+const SELECT: &str = "select l.id, l.department_id, d.code as department_code, d.name as department_name,
+        d.division_code as department_division, l.uscc, e.name as entity_name, l.source, l.inspection_id, l.summary,
+        l.act_ended_on, l.grave, l.found_on, l.verify_by, l.extension_reason, l.status, l.decline_ground,
+        l.decision_note, l.decided_on, l.decided_by, c.id as case_id, l.created_by, l.created_at
+    from leads l join departments d on d.id = l.department_id
+    left join entities e on e.uscc = l.uscc
+    left join cases c on c.lead_id = l.id";
+
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<Lead>, sqlx::Error> {
+    let sql = format!("{SELECT} where l.id = $1");
+    Ok(on_db!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?))
+}
+
+/// Leads of departments whose region matches `like`, pending first by
+/// deadline, then the latest decided.
+pub async fn list(db: &Db, like: &str, status: Option<&str>, limit: i64) -> Result<Vec<Lead>, sqlx::Error> {
+    let sql = format!(
+        "{SELECT} where d.division_code like $1 and ($2 is null or l.status = $2)
+         order by case when l.status = 'pending' then 0 else 1 end, l.verify_by, l.id desc limit $3"
+    );
+    Ok(on_db!(db, pool => sqlx::query_as(&sql).bind(like).bind(status).bind(limit).fetch_all(pool).await?))
+}
+
+/// The body of a lead registered by hand.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewLead {
+    pub uscc: String,
+    /// See [`Lead::source`]; `inspection` leads come from inspection records.
+    pub source: String,
+    pub summary: String,
+    /// Day the lead was found or the material received (default today).
+    #[serde(default)]
+    pub found_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub act_ended_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub grave: bool,
+}
+
+fn field(name: &str, m: impl Into<String>) -> AppError {
+    AppError::field(ErrorCode::ValidationFailed, name, m)
+}
+
+/// Register a lead for the caller's department.
+pub async fn create(db: &Db, actor: &Actor, now: DateTime<Utc>, dept: &Department, input: &NewLead) -> AppResult<i64> {
+    let uscc = jianguan_rules::Uscc::parse(&input.uscc)
+        .map_err(|e| AppError::field(ErrorCode::InvalidUscc, "uscc", e.to_string()))?;
+    let source = LeadSource::parse(input.source.trim())
+        .filter(|s| *s != LeadSource::Inspection)
+        .ok_or_else(|| {
+            field(
+                "source",
+                "来源应为 complaint、report、transfer、assigned、monitoring 或 other；检查发现的线索由检查记录移送",
+            )
+        })?;
+    let summary = input.summary.trim();
+    if summary.is_empty() || summary.chars().count() > 2000 {
+        return Err(field("summary", "写明线索内容，不超过2000字"));
+    }
+    let today = crate::audit::store::china_day(now);
+    let found_on = input.found_on.unwrap_or(today);
+    if found_on > today {
+        return Err(field("found_on", "发现日期不能晚于今天"));
+    }
+    if input.act_ended_on.is_some_and(|a| a > found_on) {
+        return Err(field("act_ended_on", "违法行为终了日期不能晚于发现日期"));
+    }
+    let cal = super::calendar::load(db).await?;
+    let mut tx = db.begin().await?;
+    let id = insert(
+        &mut tx,
+        actor,
+        now,
+        Insert {
+            department_id: dept.id,
+            uscc: uscc.as_str(),
+            source,
+            inspection_id: None,
+            summary,
+            act_ended_on: input.act_ended_on,
+            grave: input.grave,
+            found_on,
+            verify_by: enforcement::VERIFY.due(&cal, found_on).date,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+struct Insert<'a> {
+    department_id: i64,
+    uscc: &'a str,
+    source: LeadSource,
+    inspection_id: Option<i64>,
+    summary: &'a str,
+    act_ended_on: Option<NaiveDate>,
+    grave: bool,
+    found_on: NaiveDate,
+    verify_by: NaiveDate,
+}
+
+async fn insert(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l: Insert<'_>) -> AppResult<i64> {
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "insert into leads (department_id, uscc, source, inspection_id, summary, act_ended_on, grave, found_on, verify_by,
+             status, created_by, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11) returning id")
+        .bind(l.department_id).bind(l.uscc).bind(l.source.as_str()).bind(l.inspection_id).bind(l.summary)
+        .bind(l.act_ended_on).bind(l.grave).bind(l.found_on).bind(l.verify_by).bind(actor.as_string()).bind(now)
+        .fetch_one(&mut *c).await?);
+    record(
+        tx,
+        now,
+        actor,
+        "lead.registered",
+        ("lead", &id.to_string()),
+        &json!({"department_id": l.department_id, "uscc": l.uscc, "source": l.source.as_str(),
+                "inspection_id": l.inspection_id, "summary": l.summary, "act_ended_on": l.act_ended_on,
+                "grave": l.grave, "found_on": l.found_on, "verify_by": l.verify_by}),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The lead an inspection concluded with a case transfer raises (移送立案),
+/// in the inspection's own transaction: found on the day of the visit.
+#[allow(clippy::too_many_arguments)]
+pub async fn from_inspection(
+    tx: &mut Tx,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    cal: &jianguan_rules::calendar::Calendar,
+    department_id: i64,
+    uscc: &str,
+    inspection_id: i64,
+    inspected_on: NaiveDate,
+    summary: &str,
+) -> AppResult<i64> {
+    insert(
+        tx,
+        actor,
+        now,
+        Insert {
+            department_id,
+            uscc,
+            source: LeadSource::Inspection,
+            inspection_id: Some(inspection_id),
+            summary,
+            act_ended_on: None,
+            grave: false,
+            found_on: inspected_on,
+            verify_by: enforcement::VERIFY.due(cal, inspected_on).date,
+        },
+    )
+    .await
+}
+
+fn pending(lead: &Lead) -> AppResult<()> {
+    if lead.status == "pending" {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::LeadDecided,
+            format!("线索已{}", lead.status_zh()),
+        ))
+    }
+}
+
+/// The head extends verification once by 15 working days from the current
+/// last day (程序规定第十八条 "特殊情况下，经负责人批准").
+pub async fn extend(db: &Db, actor: &Actor, now: DateTime<Utc>, lead: &Lead, reason: &str) -> AppResult<NaiveDate> {
+    pending(lead)?;
+    if lead.extension_reason.is_some() {
+        return Err(AppError::new(
+            ErrorCode::LeadDecided,
+            "核查期限只能延长一次（程序规定第十八条）",
+        ));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(field("reason", "写明延长核查期限的特殊情况"));
+    }
+    let cal = super::calendar::load(db).await?;
+    let until = enforcement::VERIFY_EXTENSION.due(&cal, lead.verify_by).date;
+    let mut tx = db.begin().await?;
+    let n = on_tx!(tx, c => sqlx::query(
+        "update leads set verify_by = $2, extension_reason = $3 where id = $1 and status = 'pending' and extension_reason is null")
+        .bind(lead.id).bind(until).bind(reason).execute(&mut *c).await?.rows_affected());
+    if n != 1 {
+        return Err(AppError::new(ErrorCode::LeadDecided, "线索已决定或已延期"));
+    }
+    record(
+        &mut tx,
+        now,
+        actor,
+        "lead.extended",
+        ("lead", &lead.id.to_string()),
+        &json!({"from": lead.verify_by, "until": until, "reason": reason}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(until)
+}
+
+/// Mark a pending lead decided, in the deciding transaction; a lead decided
+/// meanwhile by someone else makes this fail.
+pub async fn decide(
+    tx: &mut Tx,
+    lead_id: i64,
+    status: &str,
+    ground: Option<&str>,
+    note: &str,
+    on: NaiveDate,
+    by: &Actor,
+) -> AppResult<()> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "update leads set status = $2, decline_ground = $3, decision_note = $4, decided_on = $5, decided_by = $6
+         where id = $1 and status = 'pending'")
+        .bind(lead_id).bind(status).bind(ground).bind(note).bind(on).bind(by.as_string())
+        .execute(&mut *c).await?.rows_affected());
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(AppError::new(ErrorCode::LeadDecided, "线索已作出决定"))
+    }
+}
+
+/// Decline to file (程序规定第二十条), on one of its grounds, with reasons.
+pub async fn decline(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    lead: &Lead,
+    ground: &str,
+    note: &str,
+) -> AppResult<()> {
+    pending(lead)?;
+    let ground =
+        DeclineGround::parse(ground.trim()).ok_or_else(|| field("ground", "不予立案的理由应为第二十条所列情形之一"))?;
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(field("note", "写明核查情况和不予立案的理由"));
+    }
+    let today = crate::audit::store::china_day(now);
+    let mut tx = db.begin().await?;
+    decide(&mut tx, lead.id, "declined", Some(ground.as_str()), note, today, actor).await?;
+    record(
+        &mut tx,
+        now,
+        actor,
+        "lead.declined",
+        ("lead", &lead.id.to_string()),
+        &json!({"ground": ground.as_str(), "note": note, "decided_on": today}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,302 @@
+//! Pages of enforcement: the desk (`/enforcement`: leads awaiting a
+//! decision and open cases, each against its deadline, and a form to
+//! register a lead), a lead's page with the head's decisions, and a case's
+//! page with its officers, its chain of steps, extension and closure.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use jianguan_rules::enforcement::{ClosureGround, DeclineGround, LeadSource};
+use serde::Deserialize;
+
+use super::cases::{self, Case, CaseDetail, Close, Extend, FileCase};
+use super::leads::{self, Lead, NewLead};
+use super::routes::{HEADS, LEAD_MAKERS, visible_case, visible_lead};
+use crate::on_db;
+use crate::platform::auth::CurrentUser;
+use crate::platform::error::{AppError, AppResult, ErrorCode};
+use crate::platform::web::AppState;
+use crate::platform::web::extract::{PageForm, list_field};
+use crate::platform::web::templates::{Layout, form_error, layout, render};
+
+/// A lead or case with whether it is past its deadline.
+pub struct Row<T> {
+    pub item: T,
+    pub late: bool,
+}
+
+#[derive(Template)]
+#[template(path = "enforcement/index.html")]
+pub struct IndexPage {
+    pub layout: Layout,
+    pub can_make: bool,
+    pub leads: Vec<Row<Lead>>,
+    pub cases: Vec<Row<Case>>,
+    pub sources: Vec<(&'static str, &'static str)>,
+    pub today: NaiveDate,
+    pub form: LeadForm,
+    pub error: Option<String>,
+}
+
+/// The lead form as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct LeadForm {
+    #[serde(default)]
+    pub uscc: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub found_on: String,
+    #[serde(default)]
+    pub act_ended_on: String,
+    #[serde(default)]
+    pub grave: Option<String>,
+}
+
+fn today(state: &AppState) -> NaiveDate {
+    crate::audit::store::china_day(state.clock.now())
+}
+
+async fn index_page(state: &AppState, user: &CurrentUser, form: LeadForm) -> AppResult<IndexPage> {
+    let like = user.scope().like_pattern();
+    let today = today(state);
+    let leads = leads::list(&state.db, &like, None, 200).await?;
+    let cases = cases::list(&state.db, &like, None, 200).await?;
+    Ok(IndexPage {
+        layout: layout(Some(user), "执法办案", "/enforcement"),
+        can_make: LEAD_MAKERS.contains(&user.role()) && user.department.is_some(),
+        leads: leads
+            .into_iter()
+            .map(|l| Row {
+                late: l.overdue(today),
+                item: l,
+            })
+            .collect(),
+        cases: cases
+            .into_iter()
+            .map(|c| Row {
+                late: c.overdue(today),
+                item: c,
+            })
+            .collect(),
+        sources: LeadSource::ALL
+            .into_iter()
+            .filter(|s| *s != LeadSource::Inspection)
+            .map(|s| (s.as_str(), s.label_zh()))
+            .collect(),
+        today,
+        form,
+        error: None,
+    })
+}
+
+/// `GET /enforcement`.
+pub async fn index(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    Ok(render(&index_page(&state, &user, LeadForm::default()).await?))
+}
+
+fn date_field(s: &str, name: &str) -> AppResult<Option<NaiveDate>> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| AppError::field(ErrorCode::ValidationFailed, name, "日期格式应为 2026-11-24"))
+}
+
+/// `POST /enforcement/leads`: register a lead, then open it.
+pub async fn create_lead(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PageForm(f): PageForm<LeadForm>,
+) -> AppResult<Response> {
+    let result = async {
+        let input = NewLead {
+            uscc: f.uscc.clone(),
+            source: f.source.clone(),
+            summary: f.summary.clone(),
+            found_on: date_field(&f.found_on, "found_on")?,
+            act_ended_on: date_field(&f.act_ended_on, "act_ended_on")?,
+            grave: f.grave.is_some(),
+        };
+        let dept = user
+            .department
+            .as_ref()
+            .ok_or_else(|| AppError::new(ErrorCode::Forbidden, "只有部门人员可以登记线索"))?;
+        leads::create(&state.db, &user.actor(), state.clock.now(), dept, &input).await
+    }
+    .await;
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/enforcement/leads/{id}")).into_response()),
+        Err(e) => form_error(e, index_page(&state, &user, f).await?, |p, m| p.error = Some(m)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "enforcement/lead.html")]
+pub struct LeadPage {
+    pub layout: Layout,
+    pub lead: Lead,
+    /// Who decided, by name.
+    pub decided_by: String,
+    pub late: bool,
+    pub is_head: bool,
+    /// Certified inspectors of the lead's department: (username, name, certificate valid until).
+    pub officers: Vec<(String, String, Option<NaiveDate>)>,
+    pub grounds: Vec<(&'static str, &'static str)>,
+    pub form: ActionForm,
+    pub error: Option<String>,
+}
+
+/// The fields of the head's forms, as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub cause: String,
+    #[serde(default)]
+    pub officers: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub ground: String,
+    #[serde(default)]
+    pub collective_until: String,
+}
+
+async fn lead_page(state: &AppState, user: &CurrentUser, lead: Lead, form: ActionForm) -> AppResult<LeadPage> {
+    let officers: Vec<(String, String, Option<NaiveDate>)> = on_db!(&state.db, pool => sqlx::query_as(
+        "select username, display_name, cert_valid_until from users
+         where department_id = $1 and role = 'inspector' and active = true order by username")
+        .bind(lead.department_id).fetch_all(pool).await?);
+    let names = crate::audit::store::actor_names(&state.db, lead.decided_by.as_slice()).await?;
+    Ok(LeadPage {
+        layout: layout(Some(user), "线索核查", "/enforcement"),
+        decided_by: lead
+            .decided_by
+            .as_ref()
+            .and_then(|a| names.get(a))
+            .cloned()
+            .unwrap_or_default(),
+        late: lead.overdue(today(state)),
+        is_head: HEADS.contains(&user.role()),
+        lead,
+        officers,
+        grounds: DeclineGround::ALL
+            .into_iter()
+            .map(|g| (g.as_str(), g.label_zh()))
+            .collect(),
+        form,
+        error: None,
+    })
+}
+
+/// `GET /enforcement/leads/{id}`.
+pub async fn lead(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> AppResult<Response> {
+    let lead = visible_lead(&state, &user, &id).await?;
+    Ok(render(&lead_page(&state, &user, lead, ActionForm::default()).await?))
+}
+
+/// `POST /enforcement/leads/{id}/{extend|file|decline}`.
+pub async fn lead_action(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, action)): Path<(String, String)>,
+    PageForm(f): PageForm<ActionForm>,
+) -> AppResult<Response> {
+    let lead = visible_lead(&state, &user, &id).await?;
+    let (db, actor, now) = (&state.db, user.actor(), state.clock.now());
+    let result = match action.as_str() {
+        "extend" => leads::extend(db, &actor, now, &lead, &f.reason).await.map(|_| None),
+        "decline" => leads::decline(db, &actor, now, &lead, &f.ground, &f.note)
+            .await
+            .map(|_| None),
+        "file" => {
+            let input = FileCase {
+                cause: f.cause.clone(),
+                officers: list_field(&f.officers),
+                note: f.note.clone(),
+            };
+            cases::file(db, &actor, now, &lead, &input).await.map(Some)
+        }
+        _ => return Err(AppError::not_found("操作")),
+    };
+    match result {
+        Ok(Some(case_id)) => Ok(Redirect::to(&format!("/enforcement/cases/{case_id}")).into_response()),
+        Ok(None) => Ok(Redirect::to(&format!("/enforcement/leads/{}", lead.id)).into_response()),
+        Err(e) => form_error(e, lead_page(&state, &user, lead, f).await?, |p, m| p.error = Some(m)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "enforcement/case.html")]
+pub struct CasePage {
+    pub layout: Layout,
+    pub detail: CaseDetail,
+    pub late: bool,
+    pub is_head: bool,
+    pub grounds: Vec<(&'static str, &'static str)>,
+    pub form: ActionForm,
+    pub error: Option<String>,
+}
+
+async fn case_page(state: &AppState, user: &CurrentUser, case: Case, form: ActionForm) -> AppResult<CasePage> {
+    Ok(CasePage {
+        layout: layout(Some(user), "案件", "/enforcement"),
+        late: case.overdue(today(state)),
+        is_head: HEADS.contains(&user.role()),
+        detail: cases::detail(&state.db, case).await?,
+        grounds: ClosureGround::ALL
+            .into_iter()
+            .map(|g| (g.as_str(), g.label_zh()))
+            .collect(),
+        form,
+        error: None,
+    })
+}
+
+/// `GET /enforcement/cases/{id}`.
+pub async fn case(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> AppResult<Response> {
+    let case = visible_case(&state, &user, &id).await?;
+    Ok(render(&case_page(&state, &user, case, ActionForm::default()).await?))
+}
+
+/// `POST /enforcement/cases/{id}/{extend|close}`.
+pub async fn case_action(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, action)): Path<(String, String)>,
+    PageForm(f): PageForm<ActionForm>,
+) -> AppResult<Response> {
+    let case = visible_case(&state, &user, &id).await?;
+    let (db, actor, now) = (&state.db, user.actor(), state.clock.now());
+    let result = match action.as_str() {
+        "extend" => match date_field(&f.collective_until, "collective_until") {
+            Ok(collective_until) => {
+                let input = Extend {
+                    reason: f.reason.clone(),
+                    collective_until,
+                };
+                cases::extend(db, &actor, now, &case, &input).await.map(|_| ())
+            }
+            Err(e) => Err(e),
+        },
+        "close" => {
+            let input = Close {
+                ground: f.ground.clone(),
+                note: f.note.clone(),
+            };
+            cases::close(db, &actor, now, &case, &input).await
+        }
+        _ => return Err(AppError::not_found("操作")),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/enforcement/cases/{}", case.id)).into_response()),
+        Err(e) => form_error(e, case_page(&state, &user, case, f).await?, |p, m| p.error = Some(m)),
+    }
+}
