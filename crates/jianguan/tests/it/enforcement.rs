@@ -47,6 +47,13 @@ async fn lead(app: &TestApp, client: &Client, body: Value) -> Value {
     r.json()
 }
 
+async fn lead_count(app: &TestApp, client: &Client) -> usize {
+    app.get("/api/v1/leads", client).await.json()["leads"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
 /// Candidates of a freshly scheduled price-tag task over the three shops.
 async fn candidates(app: &TestApp, client: &Client) -> i64 {
     let spec = json!({"title": "明码标价抽查", "items": ["SJ-JG-001"], "period_start": "2026-11-24",
@@ -244,6 +251,50 @@ both!(
         );
     }
 );
+
+both!(a_correction_raises_a_lead_only_when_it_first_concludes_a_case, |app| {
+    setup(&app).await;
+    let inspector = app.as_role(Role::Inspector).await;
+    let sign = |extra: Value| {
+        let mut b = json!({"uscc": SHOP, "items": ["SJ-JG-001"], "method": "remote", "inspected_on": "2026-11-20",
+                           "team": ["inspector"], "outcome": "no_problem"});
+        for (k, x) in extra.as_object().unwrap() {
+            b[k] = x.clone();
+        }
+        b
+    };
+    let a = app.answers(&inspector, &["SJ-JG-001"]).await;
+    let r = app
+        .post_json("/api/v1/inspections", &inspector, sign(json!({"answers": a})))
+        .await;
+    let first = r.json()["inspection"]["id"].as_i64().unwrap();
+    assert_eq!(lead_count(&app, &inspector).await, 0);
+    // Corrected to a case transfer: a lead, citing the correction.
+    let a = app.answers(&inspector, &["SJ-JG-001"]).await;
+    let r = app
+        .post_json(
+            "/api/v1/inspections",
+            &inspector,
+            sign(json!({"answers": a, "corrects": first, "outcome": "case", "notes": "更正：应移送立案"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let second = r.json()["inspection"]["id"].as_i64().unwrap();
+    let leads = app.get("/api/v1/leads", &inspector).await.json()["leads"].clone();
+    assert_eq!(leads.as_array().unwrap().len(), 1);
+    assert_eq!(leads[0]["inspection_id"], second);
+    // Correcting that record again (still a case) raises no second lead.
+    let a = app.answers(&inspector, &["SJ-JG-001"]).await;
+    let r = app
+        .post_json(
+            "/api/v1/inspections",
+            &inspector,
+            sign(json!({"answers": a, "corrects": second, "outcome": "case", "notes": "更正：补充情况"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(lead_count(&app, &inspector).await, 1);
+});
 
 both!(a_lead_by_hand_counts_working_days_and_is_declined_on_a_ground, |app| {
     setup(&app).await;
