@@ -276,7 +276,8 @@ async function main() {
         const leadUrl = page.url();
         assert.equal(await page.isVisible("#file-form"), false, "an inspector takes no head's decision");
         await context.clearCookies();
-        await signIn(page, "deptadmin");
+        // The district bureau's own head decides (not the city's administrator).
+        await signIn(page, "jiangan_head");
         await page.goto(leadUrl);
         await page.fill('#file-form input[name="cause"]', "涉嫌违反食品安全法第三十三条");
         await page.fill('#file-form input[name="officers"]', "inspector");

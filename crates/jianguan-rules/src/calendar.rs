@@ -4,9 +4,12 @@
 //! the weekend days the State Council's yearly notice makes working days
 //! (调休上班). A period in days (日) is counted in calendar days, except that
 //! when its last day is not a working day the period ends on the next
-//! working day. Both start counting the day after the triggering day.
-//! (民法典第二百零一条 "开始的当日不计入，自下一日开始计算"; 第二百零三条
-//! "期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日".)
+//! working day. Both start counting the day after the triggering day
+//! (市场监督管理行政处罚程序规定第八十条 "期间开始的时或者日不计算在内……期间
+//! 届满的最后一日为法定节假日的，以法定节假日后的第一日为期间届满的日期";
+//! the same rule as 民法典第二百零一条、第二百零三条). Days the law keeps out
+//! of a period (检测、检验、鉴定…, 程序规定第十八条第二款、第六十四条第二款)
+//! are skipped with [`Period::due_excluding`].
 //!
 //! The yearly schedules the platform knows are shipped here as data
 //! ([`OFFICIAL`]); an administrator adds the next year when it is
@@ -283,6 +286,31 @@ impl Period {
         Due { date, provisional }
     }
 
+    /// Like [`Period::due`], with the days in `excluded` (inclusive spans,
+    /// e.g. time for testing or a suspension) not counted: they neither use
+    /// up working days nor calendar days of the period.
+    pub fn due_excluding(&self, cal: &Calendar, start: NaiveDate, excluded: &[(NaiveDate, NaiveDate)]) -> Due {
+        let out = |d: NaiveDate| excluded.iter().any(|(a, b)| *a <= d && d <= *b);
+        let mut d = start;
+        let mut left = self.length;
+        while left > 0 {
+            d = next_day(d);
+            if out(d) {
+                continue;
+            }
+            if self.unit == Unit::Days || cal.is_working_day(d) {
+                left -= 1;
+            }
+        }
+        if self.unit == Unit::Days {
+            while !cal.is_working_day(d) || out(d) {
+                d = next_day(d);
+            }
+        }
+        let provisional = (start.year()..=d.year()).any(|y| !cal.years.contains_key(&y));
+        Due { date: d, provisional }
+    }
+
     /// The period in words, e.g. "15个工作日".
     pub fn label_zh(&self) -> String {
         match self.unit {
@@ -401,6 +429,38 @@ mod tests {
         let due = FIFTEEN_WORKING.due(&cal, d("2026-12-21"));
         assert!(!due.provisional);
         assert_eq!(due.date, d("2027-01-12"));
+    }
+
+    #[test]
+    fn days_kept_out_of_a_period_do_not_count() {
+        // 程序规定第十八条第二款: testing from Mon 2026-11-30 to Fri
+        // 2026-12-04 is not counted. Found Tue 2026-11-24: without it due
+        // Tue 12-15; with it one working week later, Tue 12-22.
+        let cal = Calendar::official();
+        let test = [(d("2026-11-30"), d("2026-12-04"))];
+        assert_eq!(
+            FIFTEEN_WORKING.due_excluding(&cal, d("2026-11-24"), &[]).date,
+            d("2026-12-15")
+        );
+        assert_eq!(
+            FIFTEEN_WORKING.due_excluding(&cal, d("2026-11-24"), &test).date,
+            d("2026-12-22")
+        );
+        // 第六十四条第二款: a hearing of 10 calendar days moves 90 days by 10.
+        let ninety = Period {
+            length: 90,
+            unit: Unit::Days,
+            article: "",
+        };
+        let hearing = [(d("2026-07-10"), d("2026-07-19"))];
+        assert_eq!(
+            ninety.due_excluding(&cal, d("2026-06-03"), &[]),
+            ninety.due(&cal, d("2026-06-03"))
+        );
+        assert_eq!(
+            ninety.due_excluding(&cal, d("2026-06-03"), &hearing).date,
+            d("2026-09-11")
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Period, Unit};
+use crate::calendar::{Calendar, Due, Period, Unit};
 
 /// 核查 of a lead (第十八条).
 pub const VERIFY: Period = Period {
@@ -218,31 +218,173 @@ pub fn within_limitation(act_ended_on: NaiveDate, found_on: NaiveDate, grave: bo
 }
 
 /// Check the case officers designated on filing (第十九条 "指定两名以上具有
-/// 行政执法资格的办案人员"): distinct, at least two, each an inspector with
-/// a certificate valid on the filing day.
+/// 行政执法资格的办案人员"): distinct, at least two, each an active inspector
+/// with a certificate valid on the filing day.
 pub fn check_officers(officers: &[crate::team::Member], filed_on: NaiveDate) -> Result<(), String> {
+    let mut ids: Vec<i64> = officers.iter().map(|m| m.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() != officers.len() {
+        return Err("办案人员重复".into());
+    }
     if officers.len() < 2 {
         return Err("立案须指定两名以上具有行政执法资格的办案人员（程序规定第十九条）".into());
     }
-    crate::team::check_team(officers, filed_on, true).map_err(|e| e.replace("检查人员", "办案人员"))
+    for m in officers {
+        if !m.is_inspector {
+            return Err("办案人员须为本部门在职的执法人员".into());
+        }
+        if m.cert_valid_until.is_none_or(|d| d < filed_on) {
+            return Err("办案人员的执法证在立案之日无效".into());
+        }
+    }
+    Ok(())
 }
 
-/// The new decision deadline after an extension (第六十四条): the first
-/// extension, approved by the head, adds 30 days to the current deadline;
-/// any further one is the heads' collective decision, which sets the date
-/// (`until`, after the current deadline).
-pub fn extended_deadline(
-    cal: &crate::calendar::Calendar,
-    current: NaiveDate,
+/// Kinds of time kept out of a period: for a lead's verification only
+/// testing and identification (第十八条第二款); for a case also suspension,
+/// hearing, public notice and ordering a refund (第六十四条第二款).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseKind {
+    /// 检测、检验、检疫、鉴定.
+    Testing,
+    /// 权利人辨认或者鉴别.
+    Identification,
+    /// 中止 (案件中止调查).
+    Suspension,
+    /// 听证.
+    Hearing,
+    /// 公告.
+    Notice,
+    /// 责令退还多收价款.
+    Refund,
+}
+
+impl PauseKind {
+    pub const ALL: [PauseKind; 6] = [
+        PauseKind::Testing,
+        PauseKind::Identification,
+        PauseKind::Suspension,
+        PauseKind::Hearing,
+        PauseKind::Notice,
+        PauseKind::Refund,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PauseKind::Testing => "testing",
+            PauseKind::Identification => "identification",
+            PauseKind::Suspension => "suspension",
+            PauseKind::Hearing => "hearing",
+            PauseKind::Notice => "notice",
+            PauseKind::Refund => "refund",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            PauseKind::Testing => "检测、检验、检疫、鉴定",
+            PauseKind::Identification => "权利人辨认或者鉴别",
+            PauseKind::Suspension => "案件中止",
+            PauseKind::Hearing => "听证",
+            PauseKind::Notice => "公告",
+            PauseKind::Refund => "责令退还多收价款",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Whether the kind stops a lead's verification clock (第十八条第二款).
+    pub fn applies_to_leads(self) -> bool {
+        matches!(self, PauseKind::Testing | PauseKind::Identification)
+    }
+}
+
+/// A lead's last day to verify and decide: 15 working days after it was
+/// found, plus 15 more if the head extended it, with kept-out days skipped
+/// (第十八条).
+pub fn lead_deadline(cal: &Calendar, found_on: NaiveDate, extended: bool, excluded: &[(NaiveDate, NaiveDate)]) -> Due {
+    let base = VERIFY.due_excluding(cal, found_on, excluded);
+    if !extended {
+        return base;
+    }
+    let ext = VERIFY_EXTENSION.due_excluding(cal, base.date, excluded);
+    Due {
+        date: ext.date,
+        provisional: base.provisional || ext.provisional,
+    }
+}
+
+/// The heads' collective decision to extend a case further: when it was
+/// taken and the date it set (第六十四条).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Collective {
+    pub decided_on: NaiveDate,
+    pub until: NaiveDate,
+}
+
+/// A case's decision deadline: 90 days after filing; +30 days after the
+/// first extension; after a further one the date the heads set. Kept-out
+/// days are skipped, those after the collective decision moving its date
+/// by as many days (第六十四条).
+pub fn case_deadline(
+    cal: &Calendar,
+    filed_on: NaiveDate,
+    extensions: u32,
+    collective: Option<Collective>,
+    excluded: &[(NaiveDate, NaiveDate)],
+) -> Due {
+    let base = DECIDE.due_excluding(cal, filed_on, excluded);
+    if extensions == 0 {
+        return base;
+    }
+    let first = DECIDE_EXTENSION.due_excluding(cal, base.date, excluded);
+    let Some(c) = collective.filter(|_| extensions > 1) else {
+        return Due {
+            date: first.date,
+            provisional: base.provisional || first.provisional,
+        };
+    };
+    let later: i64 = excluded
+        .iter()
+        .map(|(a, b)| {
+            let from = (*a).max(c.decided_on.succ_opt().unwrap_or(c.decided_on));
+            if *b < from { 0 } else { (*b - from).num_days() + 1 }
+        })
+        .sum();
+    let date = cal.on_or_next_working_day(
+        c.until
+            .checked_add_days(chrono::Days::new(later.max(0) as u64))
+            .unwrap_or(c.until),
+    );
+    Due {
+        date,
+        provisional: !cal.knows(date),
+    }
+}
+
+/// Whether an extension may be approved now (第十八条, 第六十四条: the
+/// period is extended because the matter "cannot be decided within it";
+/// once the period has run out there is nothing left to extend), and the
+/// collective decision a second or later case extension needs.
+pub fn check_extension(
+    today: NaiveDate,
+    due: NaiveDate,
     extensions_so_far: u32,
     collective_until: Option<NaiveDate>,
-) -> Result<NaiveDate, String> {
+) -> Result<(), String> {
+    if today > due {
+        return Err(format!("期限已于 {due} 届满，不能再批准延长"));
+    }
     match (extensions_so_far, collective_until) {
-        (0, None) => Ok(DECIDE_EXTENSION.due(cal, current).date),
+        (0, None) => Ok(()),
         (0, Some(_)) => Err("首次延期由负责人批准延长三十日，不需集体讨论确定期限".into()),
         (_, None) => Err("已延期一次；继续延期须经负责人集体讨论并确定合理期限（程序规定第六十四条）".into()),
-        (_, Some(until)) if until <= current => Err("继续延期的期限须晚于现在的办案期限".into()),
-        (_, Some(until)) => Ok(until),
+        (_, Some(until)) if until <= due => Err("继续延期的期限须晚于现在的办案期限".into()),
+        (_, Some(_)) => Ok(()),
     }
 }
 
@@ -281,17 +423,55 @@ mod tests {
         // 程序规定第六十四条. Filed 2026-03-02: day 90 is Sun 2026-05-31 →
         // Mon 2026-06-01.
         let cal = Calendar::official();
-        let due = DECIDE.due(&cal, d("2026-03-02")).date;
-        assert_eq!(due, d("2026-06-01"));
+        let filed = d("2026-03-02");
+        assert_eq!(DECIDE.due(&cal, filed).date, d("2026-06-01"));
+        assert_eq!(case_deadline(&cal, filed, 0, None, &[]).date, d("2026-06-01"));
         // +30 days: Wed 2026-07-01.
-        assert_eq!(extended_deadline(&cal, due, 0, None), Ok(d("2026-07-01")));
-        assert!(extended_deadline(&cal, due, 0, Some(d("2026-09-01"))).is_err());
-        assert!(extended_deadline(&cal, d("2026-07-01"), 1, None).is_err());
-        assert!(extended_deadline(&cal, d("2026-07-01"), 1, Some(d("2026-06-30"))).is_err());
+        assert_eq!(case_deadline(&cal, filed, 1, None, &[]).date, d("2026-07-01"));
+        let on = d("2026-05-20");
+        assert_eq!(check_extension(on, d("2026-06-01"), 0, None), Ok(()));
+        assert!(check_extension(on, d("2026-06-01"), 0, Some(d("2026-09-01"))).is_err());
+        assert!(check_extension(on, d("2026-07-01"), 1, None).is_err());
+        assert!(check_extension(on, d("2026-07-01"), 1, Some(d("2026-06-30"))).is_err());
+        assert_eq!(check_extension(on, d("2026-07-01"), 1, Some(d("2026-09-01"))), Ok(()));
+        let c = Collective {
+            decided_on: d("2026-06-25"),
+            until: d("2026-09-01"),
+        };
+        assert_eq!(case_deadline(&cal, filed, 2, Some(c), &[]).date, d("2026-09-01"));
+        // A hearing before the collective decision already moved the
+        // earlier deadlines; one after it moves the set date by its days.
+        let hearing = [(d("2026-07-06"), d("2026-07-08"))];
+        assert_eq!(case_deadline(&cal, filed, 2, Some(c), &hearing).date, d("2026-09-04"));
+        assert_eq!(case_deadline(&cal, filed, 1, None, &hearing).date, d("2026-07-01"));
+    }
+
+    #[test]
+    fn an_extension_is_approved_only_while_the_period_runs() {
+        // 第十八条、第六十四条: "不能在规定期限内……可以延长".
+        assert!(check_extension(d("2026-06-01"), d("2026-06-01"), 0, None).is_ok());
+        let late = check_extension(d("2026-06-02"), d("2026-06-01"), 0, None).unwrap_err();
+        assert!(late.contains("届满"), "{late}");
+    }
+
+    #[test]
+    fn kept_out_days_move_the_lead_and_case_deadlines() {
+        // 第十八条第二款: testing Nov 30 – Dec 4 is not counted.
+        let cal = Calendar::official();
+        let testing = [(d("2026-11-30"), d("2026-12-04"))];
+        assert_eq!(lead_deadline(&cal, d("2026-11-24"), false, &[]).date, d("2026-12-15"));
         assert_eq!(
-            extended_deadline(&cal, d("2026-07-01"), 1, Some(d("2026-09-01"))),
-            Ok(d("2026-09-01"))
+            lead_deadline(&cal, d("2026-11-24"), false, &testing).date,
+            d("2026-12-22")
         );
+        // 第六十四条第二款: filed 2026-06-03, due 09-01; 5 days of testing
+        // in July → 09-06 is a Sunday → Mon 09-07.
+        let july = [(d("2026-07-06"), d("2026-07-10"))];
+        assert_eq!(
+            case_deadline(&cal, d("2026-06-03"), 0, None, &july).date,
+            d("2026-09-07")
+        );
+        assert!(PauseKind::Testing.applies_to_leads() && !PauseKind::Hearing.applies_to_leads());
     }
 
     #[test]
@@ -310,7 +490,7 @@ mod tests {
         assert!(check_officers(&[officer(1, "2027-01-01")], on).is_err());
         assert!(check_officers(&[officer(1, "2027-01-01"), officer(2, "2027-01-01")], on).is_ok());
         let expired = check_officers(&[officer(1, "2027-01-01"), officer(2, "2026-11-23")], on).unwrap_err();
-        assert!(expired.contains("办案人员"), "{expired}");
+        assert!(expired.contains("立案之日"), "{expired}");
         assert!(check_officers(&[officer(1, "2027-01-01"), officer(1, "2027-01-01")], on).is_err());
     }
 
@@ -324,6 +504,9 @@ mod tests {
         }
         for g in ClosureGround::ALL {
             assert_eq!(ClosureGround::parse(g.as_str()), Some(g));
+        }
+        for k in PauseKind::ALL {
+            assert_eq!(PauseKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(LeadSource::parse("rumour"), None);
     }

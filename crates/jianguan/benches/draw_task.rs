@@ -7,7 +7,10 @@
 //! - draw ("click to published list"): `draws::store::run`: load the frozen
 //!   inputs, draw, store the result and its audit entry, read it back as
 //!   published;
-//! - baseline: `jianguan_rules::draw::draw` alone on the same inputs.
+//! - baseline: `jianguan_rules::draw::draw` alone on the same inputs;
+//! - open cases: the same task scheduled again with 10,000 of its
+//!   candidates under an open case (left out of the directory), against the
+//!   first scheduling.
 //!
 //! Run: `cargo bench -p jianguan --bench draw_task [-- N]` (default 1,000,000
 //! entities; the task is 企业公示信息抽查, SJ-GS-001, over the province).
@@ -80,8 +83,20 @@ fn main() {
             specialty: None,
         };
         let t = Instant::now();
-        let id = schedule(&db, &Actor::Cli, now, &dept, &spec).await.unwrap();
+        let first = schedule(&db, &Actor::Cli, now, &dept, &spec).await.unwrap();
         let scheduled = t.elapsed().as_secs_f64();
+        // Open cases against every 26th candidate (10,000 of 264,548 at the
+        // default size), then the same task again.
+        let frozen = jianguan::draws::store::get(&db, first).await.unwrap().unwrap().candidates;
+        let Db::Sqlite { pool, .. } = &db else { unreachable!() };
+        let codes: Vec<String> = sqlx::query_scalar("select uscc from entities order by uscc")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        let under_case = open_cases(pool, dept.id, &codes, 10_000, now).await;
+        let t = Instant::now();
+        let id = schedule(&db, &Actor::Cli, now, &dept, &spec).await.unwrap();
+        let rescheduled = t.elapsed().as_secs_f64();
         // Baseline: the bare algorithm on the same frozen inputs.
         let (inputs, secret): (String, String) = match &db {
             Db::Sqlite { pool, .. } => sqlx::query_as("select inputs, secret from draw_tasks where id = $1")
@@ -103,13 +118,63 @@ fn main() {
         let clicked = t.elapsed().as_secs_f64();
         let published = task.result.unwrap();
         assert_eq!(published.selected, bare.selected, "the server and the bare draw agree");
+        println!("| entities | open cases | candidates before / after | schedule before / after (s) | ratio (after / before) |");
+        println!("|---|---|---|---|---|");
+        println!(
+            "| {n} | {under_case} | {frozen} / {} | {scheduled:.2} / {rescheduled:.2} | {:.2} |",
+            inputs.candidates.len(),
+            rescheduled / scheduled
+        );
+        assert!(inputs.candidates.len() < frozen as usize, "open cases leave the directory");
+        println!();
         println!("| entities | candidates | drawn | schedule (s) | bare draw (s) | click to published (s) | ratio (click / bare) |");
         println!("|---|---|---|---|---|---|---|");
         println!(
-            "| {n} | {} | {} | {scheduled:.2} | {baseline:.2} | {clicked:.2} | {:.2} |",
+            "| {n} | {} | {} | {rescheduled:.2} | {baseline:.2} | {clicked:.2} | {:.2} |",
             inputs.candidates.len(),
             published.selected.len(),
             clicked / baseline
         );
     });
+}
+
+/// Open `count` cases against entities spread over `codes` (one lead and
+/// one case each, in one transaction); returns how many were opened.
+async fn open_cases(
+    pool: &sqlx::SqlitePool,
+    department_id: i64,
+    codes: &[String],
+    count: usize,
+    now: chrono::DateTime<Utc>,
+) -> usize {
+    let step = (codes.len() / count).max(1);
+    let mut tx = pool.begin().await.unwrap();
+    let mut n = 0;
+    for (i, uscc) in codes.iter().step_by(step).take(count).enumerate() {
+        let lead: i64 = sqlx::query_scalar(
+            "insert into leads (department_id, uscc, source, summary, found_on, verify_by, status, created_by, created_at)
+             values ($1, $2, 'report', 'bench', '2026-11-02', '2026-11-23', 'filed', 'cli', $3) returning id",
+        )
+        .bind(department_id)
+        .bind(uscc)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "insert into cases (case_no, lead_id, department_id, uscc, cause, filed_on, due_on, status, created_at)
+             values ($1, $2, $3, $4, 'bench', '2026-11-03', '2027-02-01', 'open', $5)",
+        )
+        .bind(format!("bench-{i}"))
+        .bind(lead)
+        .bind(department_id)
+        .bind(uscc)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        n += 1;
+    }
+    tx.commit().await.unwrap();
+    n
 }

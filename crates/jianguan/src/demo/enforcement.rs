@@ -1,7 +1,8 @@
 //! The demo's enforcement desk at the 江岸区 bureau: a lead an inspection
 //! transferred this week, a complaint past its verification deadline, an
-//! open case filed a month ago, a case closed after its penalty was paid,
-//! and a lead declined as a first minor offence (首违不罚).
+//! open case filed a month ago (its clock stopped while samples are
+//! tested), a case closed after its penalty was paid, and a lead declined
+//! as a first minor offence (首违不罚).
 
 use chrono::Duration;
 
@@ -73,6 +74,8 @@ pub async fn load(db: &Db, clock: &Clock, jiangan: &Department, team: &[String])
         cause: String::new(),
         officers: team.to_vec(),
         note: "经核查，有证据初步证明存在违法行为".into(),
+        act_ended_on: None,
+        grave: None,
     };
     // Filed a month ago, still being investigated.
     let id = leads::create(
@@ -88,7 +91,17 @@ pub async fn load(db: &Db, clock: &Clock, jiangan: &Department, team: &[String])
             cause: "涉嫌使用超过保质期的食品原料加工食品".into(),
             ..officers()
         };
-        cases::file(db, &Actor::Cli, at(33), &l, &input).await?;
+        let case_id = cases::file(db, &Actor::Cli, at(33), &l, &input).await?;
+        // The oil went to the laboratory ten days ago: the clock stands
+        // (程序规定第六十四条第二款).
+        if let Some(case) = cases::by_id(db, case_id).await? {
+            let testing = crate::enforcement::clock::PauseInput {
+                kind: "testing".into(),
+                reason: "食用油样品送湖北省食品质量安全监督检验研究院检验".into(),
+                from_on: None,
+            };
+            cases::pause(db, &Actor::Cli, at(10), &case, &testing).await?;
+        }
     }
     // Filed in summer, penalised, paid, closed.
     let id = leads::create(

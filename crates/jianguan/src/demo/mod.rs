@@ -179,6 +179,16 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         uscc: None,
         cert_no: None,
     },
+    // The district bureau's head (负责人): files, declines, extends and
+    // closes the bureau's enforcement matters.
+    DemoAccount {
+        username: "jiangan_head",
+        display_name: "周卫东",
+        role: Role::Leader,
+        department: Some("420102-SCJG"),
+        uscc: None,
+        cert_no: None,
+    },
     DemoAccount {
         username: "leader",
         display_name: "陈建国",

@@ -126,18 +126,22 @@ pub async fn put_api(
     let text = serde_json::to_string(&schedule).map_err(AppError::internal)?;
     let now = state.clock.now();
     let actor = user.actor();
+    // Deadlines still running are recounted on the new schedule.
+    let mut cal = load(&state.db).await?;
+    cal.set_year(&schedule).map_err(AppError::internal)?;
     let mut tx = state.db.begin().await?;
     on_tx!(tx, c => sqlx::query(
         "insert into calendar_years (year, schedule, set_by, set_at) values ($1, $2, $3, $4)
          on conflict (year) do update set schedule = excluded.schedule, set_by = excluded.set_by, set_at = excluded.set_at")
         .bind(year).bind(&text).bind(actor.as_string()).bind(now).execute(&mut *c).await?.rows_affected());
+    let recounted = super::clock::refresh_all(&mut tx, &actor, now, &cal).await?;
     record(
         &mut tx,
         now,
         &actor,
         "calendar.year_set",
         ("calendar", &year.to_string()),
-        &json!(schedule),
+        &json!({"schedule": schedule, "deadlines_recounted": recounted}),
     )
     .await?;
     tx.commit().await?;

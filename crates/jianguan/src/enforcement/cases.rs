@@ -47,6 +47,11 @@ pub struct Case {
     pub closure_ground: Option<String>,
     pub closure_note: Option<String>,
     pub closed_on: Option<NaiveDate>,
+    /// The date the heads' collective discussion set, if any (第六十四条).
+    pub collective_until: Option<NaiveDate>,
+    /// A pause (testing, hearing, suspension ...) is running: the clock
+    /// stands.
+    pub paused: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -67,7 +72,7 @@ impl Case {
     }
 
     pub fn overdue(&self, today: NaiveDate) -> bool {
-        self.status == "open" && today > self.due_on
+        self.status == "open" && !self.paused && today > self.due_on
     }
 }
 
@@ -107,6 +112,9 @@ impl Event {
             "case.filed" => "立案",
             "case.extended" => "延长办案期限",
             "case.closed" => "结案",
+            "case.paused" => "期限中止计算",
+            "case.resumed" => "期限恢复计算",
+            "case.recounted" => "按新放假安排重算期限",
             _ => "",
         }
     }
@@ -125,7 +133,10 @@ pub struct CaseDetail {
 
 const SELECT: &str = "select c.id, c.case_no, c.lead_id, c.department_id, d.code as department_code,
         d.name as department_name, d.division_code as department_division, c.uscc, e.name as entity_name, c.cause,
-        c.filed_on, c.due_on, c.extensions, c.status, c.closure_ground, c.closure_note, c.closed_on, c.created_at
+        c.filed_on, c.due_on, c.extensions, c.status, c.closure_ground, c.closure_note, c.closed_on,
+        c.collective_until,
+        exists (select 1 from clock_pauses p where p.subject = 'case' and p.subject_id = c.id and p.to_on is null) as paused,
+        c.created_at
     from cases c join departments d on d.id = c.department_id left join entities e on e.uscc = c.uscc";
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Case>, sqlx::Error> {
@@ -171,7 +182,7 @@ pub async fn detail(db: &Db, case: Case) -> Result<CaseDetail, sqlx::Error> {
             hash,
         })
         .collect();
-    let chain_intact = verify_chain(case.id, &events);
+    let chain_intact = verify_chain(case.id, &events) && agrees(&case, &events);
     let actors: Vec<String> = events.iter().map(|e| e.actor.clone()).collect();
     let names = crate::audit::store::actor_names(db, &actors).await?;
     let mut events = events;
@@ -227,8 +238,24 @@ pub fn verify_chain(case_id: i64, events: &[Event]) -> bool {
     true
 }
 
+/// Whether the case row says what its chain says: closed exactly when the
+/// last step closed it, as many extensions as extension steps, and the
+/// deadline the last step that set one. A row changed behind the chain's
+/// back fails this even when every step's hash holds.
+fn agrees(case: &Case, events: &[Event]) -> bool {
+    let closed = events.last().is_some_and(|e| e.action == "case.closed");
+    let extensions = events.iter().filter(|e| e.action == "case.extended").count();
+    let due = events.iter().rev().find_map(|e| {
+        let v = e.payload.get("until").or_else(|| e.payload.get("due_on"))?;
+        v.as_str().and_then(|s| s.parse::<NaiveDate>().ok())
+    });
+    closed == (case.status == "closed")
+        && extensions == case.extensions.max(0) as usize
+        && (case.status == "closed" || due == Some(case.due_on))
+}
+
 /// Append a step to the case's chain and to the audit chain.
-async fn append(
+pub(super) async fn append(
     tx: &mut Tx,
     case_id: i64,
     now: DateTime<Utc>,
@@ -263,6 +290,13 @@ pub struct FileCase {
     /// The head's note on the verification (核查情况).
     #[serde(default)]
     pub note: String,
+    /// When the act ended, if the lead does not say yet (行政处罚法第三十六条
+    /// runs from it); kept on the lead.
+    #[serde(default)]
+    pub act_ended_on: Option<NaiveDate>,
+    /// The act endangered life, health or financial security and caused harm.
+    #[serde(default)]
+    pub grave: Option<bool>,
 }
 
 fn field(name: &str, m: impl Into<String>) -> AppError {
@@ -282,8 +316,13 @@ pub async fn file(db: &Db, actor: &Actor, now: DateTime<Utc>, lead: &Lead, input
     if cause.is_empty() || cause.chars().count() > 200 {
         return Err(field("cause", "写明案由，不超过200字"));
     }
-    if let Some(ended) = lead.act_ended_on
-        && !enforcement::within_limitation(ended, lead.found_on, lead.grave)
+    let act_ended_on = lead.act_ended_on.or(input.act_ended_on);
+    let grave = input.grave.unwrap_or(lead.grave);
+    if act_ended_on.is_some_and(|a| a > lead.found_on) {
+        return Err(field("act_ended_on", "违法行为终了日期不能晚于发现日期"));
+    }
+    if let Some(ended) = act_ended_on
+        && !enforcement::within_limitation(ended, lead.found_on, grave)
     {
         return Err(AppError::field(
             ErrorCode::BeyondLimitation,
@@ -291,7 +330,7 @@ pub async fn file(db: &Db, actor: &Actor, now: DateTime<Utc>, lead: &Lead, input
             format!(
                 "违法行为终了于 {ended}，发现于 {}，已超过{}年（行政处罚法第三十六条），应不予立案",
                 lead.found_on,
-                if lead.grave { 5 } else { 2 }
+                if grave { 5 } else { 2 }
             ),
         ));
     }
@@ -319,6 +358,8 @@ pub async fn file(db: &Db, actor: &Actor, now: DateTime<Utc>, lead: &Lead, input
     let note = input.note.trim();
     let mut tx = db.begin().await?;
     leads::decide(&mut tx, lead.id, "filed", None, note, today, actor).await?;
+    on_tx!(tx, c => sqlx::query("update leads set act_ended_on = $2, grave = $3 where id = $1")
+        .bind(lead.id).bind(act_ended_on).bind(grave).execute(&mut *c).await?.rows_affected());
     let year = today.format("%Y").to_string();
     let prefix = format!("{}立〔{year}〕", lead.department_code);
     let n: i64 = on_tx!(tx, c => sqlx::query_scalar("select count(*) from cases where department_id = $1 and case_no like $2")
@@ -348,7 +389,7 @@ pub async fn file(db: &Db, actor: &Actor, now: DateTime<Utc>, lead: &Lead, input
         "case.filed",
         &json!({"case_no": case_no, "lead_id": lead.id, "uscc": lead.uscc, "cause": cause,
                 "officers": input.officers.iter().map(|o| o.trim()).collect::<Vec<_>>(),
-                "filed_on": today, "due_on": due_on, "note": note}),
+                "filed_on": today, "due_on": due_on, "note": note, "act_ended_on": act_ended_on, "grave": grave}),
     )
     .await?;
     tx.commit().await?;
@@ -380,16 +421,33 @@ pub async fn extend(db: &Db, actor: &Actor, now: DateTime<Utc>, case: &Case, inp
     if reason.is_empty() {
         return Err(field("reason", "写明延期理由"));
     }
+    let today = crate::audit::store::china_day(now);
+    enforcement::check_extension(
+        today,
+        case.due_on,
+        case.extensions.max(0) as u32,
+        input.collective_until,
+    )
+    .map_err(|m| {
+        if m.contains("届满") {
+            AppError::new(ErrorCode::Conflict, m)
+        } else {
+            field("collective_until", m)
+        }
+    })?;
     let cal = super::calendar::load(db).await?;
-    let until = enforcement::extended_deadline(&cal, case.due_on, case.extensions as u32, input.collective_until)
-        .map_err(|m| field("collective_until", m))?;
     let mut tx = db.begin().await?;
+    let collective_on = input.collective_until.map(|_| today);
     let n = on_tx!(tx, c => sqlx::query(
-        "update cases set due_on = $2, extensions = extensions + 1 where id = $1 and status = 'open' and extensions = $3")
-        .bind(case.id).bind(until).bind(case.extensions).execute(&mut *c).await?.rows_affected());
+        "update cases set extensions = extensions + 1,
+             collective_on = coalesce($4, collective_on), collective_until = coalesce($5, collective_until)
+         where id = $1 and status = 'open' and extensions = $2 and due_on = $3")
+        .bind(case.id).bind(case.extensions).bind(case.due_on).bind(collective_on).bind(input.collective_until)
+        .execute(&mut *c).await?.rows_affected());
     if n != 1 {
         return Err(AppError::new(ErrorCode::Conflict, "案件刚被他人更改，请刷新后重试"));
     }
+    let until = super::clock::refresh_case(&mut tx, &cal, case.id, today).await?;
     append(
         &mut tx,
         case.id,
@@ -492,4 +550,63 @@ pub fn chain_events<'a>(db: &'a Db, uscc: &'a str) -> crate::registry::chain::So
 /// Whether `division` (a department's region) is within the caller's scope.
 pub fn in_scope(scope: &jianguan_rules::access::DataScope, division: &str) -> bool {
     DivisionCode::parse(division).is_ok_and(|d| scope.covers(&d))
+}
+
+/// Keep time out of the case's period (第六十四条第二款), on its chain.
+pub async fn pause(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    case: &Case,
+    input: &super::clock::PauseInput,
+) -> AppResult<()> {
+    open(case)?;
+    let mut tx = db.begin().await?;
+    let p = super::clock::pause(
+        &mut tx,
+        super::clock::Subject::Case(case.id),
+        actor,
+        now,
+        case.filed_on,
+        input,
+    )
+    .await?;
+    append(
+        &mut tx,
+        case.id,
+        now,
+        actor,
+        "case.paused",
+        &json!({"kind": p.kind, "reason": p.reason, "from_on": p.from_on}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// End the running pause: the deadline moves by the days kept out.
+pub async fn resume(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    case: &Case,
+    input: &super::clock::ResumeInput,
+) -> AppResult<()> {
+    open(case)?;
+    let cal = super::calendar::load(db).await?;
+    let today = crate::audit::store::china_day(now);
+    let mut tx = db.begin().await?;
+    let p = super::clock::resume(&mut tx, super::clock::Subject::Case(case.id), now, input).await?;
+    let due_on = super::clock::refresh_case(&mut tx, &cal, case.id, today).await?;
+    append(
+        &mut tx,
+        case.id,
+        now,
+        actor,
+        "case.resumed",
+        &json!({"kind": p.kind, "from_on": p.from_on, "to_on": p.to_on, "due_on": due_on}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -50,6 +50,8 @@ pub struct Lead {
     pub decided_by: Option<String>,
     /// The case filed from it.
     pub case_id: Option<i64>,
+    /// A pause (testing, identification) is running: the clock stands.
+    pub paused: bool,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
 }
@@ -77,14 +79,16 @@ impl Lead {
 
     /// Still pending after its last day.
     pub fn overdue(&self, today: NaiveDate) -> bool {
-        self.status == "pending" && today > self.verify_by
+        self.status == "pending" && !self.paused && today > self.verify_by
     }
 }
 
 const SELECT: &str = "select l.id, l.department_id, d.code as department_code, d.name as department_name,
         d.division_code as department_division, l.uscc, e.name as entity_name, l.source, l.inspection_id, l.summary,
         l.act_ended_on, l.grave, l.found_on, l.verify_by, l.extension_reason, l.status, l.decline_ground,
-        l.decision_note, l.decided_on, l.decided_by, c.id as case_id, l.created_by, l.created_at
+        l.decision_note, l.decided_on, l.decided_by, c.id as case_id,
+        exists (select 1 from clock_pauses p where p.subject = 'lead' and p.subject_id = l.id and p.to_on is null) as paused,
+        l.created_by, l.created_at
     from leads l join departments d on d.id = l.department_id
     left join entities e on e.uscc = l.uscc
     left join cases c on c.lead_id = l.id";
@@ -263,15 +267,17 @@ pub async fn extend(db: &Db, actor: &Actor, now: DateTime<Utc>, lead: &Lead, rea
     if reason.is_empty() {
         return Err(field("reason", "写明延长核查期限的特殊情况"));
     }
+    let today = crate::audit::store::china_day(now);
+    enforcement::check_extension(today, lead.verify_by, 0, None).map_err(|m| AppError::new(ErrorCode::Conflict, m))?;
     let cal = super::calendar::load(db).await?;
-    let until = enforcement::VERIFY_EXTENSION.due(&cal, lead.verify_by).date;
     let mut tx = db.begin().await?;
     let n = on_tx!(tx, c => sqlx::query(
-        "update leads set verify_by = $2, extension_reason = $3 where id = $1 and status = 'pending' and extension_reason is null")
-        .bind(lead.id).bind(until).bind(reason).execute(&mut *c).await?.rows_affected());
+        "update leads set extension_reason = $2 where id = $1 and status = 'pending' and extension_reason is null")
+        .bind(lead.id).bind(reason).execute(&mut *c).await?.rows_affected());
     if n != 1 {
         return Err(AppError::new(ErrorCode::LeadDecided, "线索已决定或已延期"));
     }
+    let until = super::clock::refresh_lead(&mut tx, &cal, lead.id, today).await?;
     record(
         &mut tx,
         now,
@@ -338,4 +344,80 @@ pub async fn decline(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Keep testing or identification time out of the lead's period
+/// (第十八条第二款).
+pub async fn pause(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    lead: &Lead,
+    input: &super::clock::PauseInput,
+) -> AppResult<()> {
+    pending(lead)?;
+    let s = super::clock::Subject::Lead(lead.id);
+    let mut tx = db.begin().await?;
+    let p = super::clock::pause(&mut tx, s, actor, now, lead.found_on, input).await?;
+    record(
+        &mut tx,
+        now,
+        actor,
+        "lead.paused",
+        ("lead", &lead.id.to_string()),
+        &json!(p),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// End the running pause and move the last day by the days kept out.
+pub async fn resume(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    lead: &Lead,
+    input: &super::clock::ResumeInput,
+) -> AppResult<()> {
+    pending(lead)?;
+    let cal = super::calendar::load(db).await?;
+    let today = crate::audit::store::china_day(now);
+    let mut tx = db.begin().await?;
+    let p = super::clock::resume(&mut tx, super::clock::Subject::Lead(lead.id), now, input).await?;
+    let until = super::clock::refresh_lead(&mut tx, &cal, lead.id, today).await?;
+    record(
+        &mut tx,
+        now,
+        actor,
+        "lead.resumed",
+        ("lead", &lead.id.to_string()),
+        &json!({"pause": p, "verify_by": until}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether a record this one corrects (directly or through earlier
+/// corrections) already raised a lead: a visit transferred, corrected to
+/// something else and back raises one lead, not two.
+pub async fn raised_in_chain(db: &Db, corrects: Option<i64>) -> Result<bool, sqlx::Error> {
+    let mut next = corrects;
+    // A chain is as long as its corrections; the bound only guards against
+    // a cycle no constraint should allow.
+    for _ in 0..1000 {
+        let Some(id) = next else {
+            return Ok(false);
+        };
+        let lead: Option<i64> = on_db!(db, pool => sqlx::query_scalar("select id from leads where inspection_id = $1")
+            .bind(id).fetch_optional(pool).await?);
+        if lead.is_some() {
+            return Ok(true);
+        }
+        next = on_db!(db, pool => sqlx::query_scalar("select corrects from inspections where id = $1")
+            .bind(id).fetch_optional(pool).await?)
+        .flatten();
+    }
+    Ok(true)
 }

@@ -8,6 +8,7 @@
 
 pub mod calendar;
 pub mod cases;
+pub mod clock;
 pub mod leads;
 pub mod pages;
 pub mod routes;

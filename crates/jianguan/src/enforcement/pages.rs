@@ -11,14 +11,16 @@ use jianguan_rules::enforcement::{ClosureGround, DeclineGround, LeadSource};
 use serde::Deserialize;
 
 use super::cases::{self, Case, CaseDetail, Close, Extend, FileCase};
+use super::clock::{self, Pause, PauseInput, ResumeInput, Subject};
 use super::leads::{self, Lead, NewLead};
-use super::routes::{HEADS, LEAD_MAKERS, visible_case, visible_lead};
+use super::routes::{LEAD_MAKERS, check_head, is_head, visible_case, visible_lead};
 use crate::on_db;
 use crate::platform::auth::CurrentUser;
 use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::platform::web::AppState;
 use crate::platform::web::extract::{PageForm, list_field};
 use crate::platform::web::templates::{Layout, form_error, layout, render};
+use jianguan_rules::enforcement::PauseKind;
 
 /// A lead or case with whether it is past its deadline.
 pub struct Row<T> {
@@ -148,6 +150,8 @@ pub struct LeadPage {
     /// Certified inspectors of the lead's department: (username, name, certificate valid until).
     pub officers: Vec<(String, String, Option<NaiveDate>)>,
     pub grounds: Vec<(&'static str, &'static str)>,
+    pub pauses: Vec<Pause>,
+    pub pause_kinds: Vec<(&'static str, &'static str)>,
     pub form: ActionForm,
     pub error: Option<String>,
 }
@@ -161,12 +165,55 @@ pub struct ActionForm {
     pub cause: String,
     #[serde(default)]
     pub officers: String,
+    /// 核查情况 of a filing.
+    #[serde(default)]
+    pub file_note: String,
+    #[serde(default)]
+    pub act_ended_on: String,
+    #[serde(default)]
+    pub grave: Option<String>,
+    /// Reasons not to file.
+    #[serde(default)]
+    pub decline_note: String,
+    /// 结案情况.
     #[serde(default)]
     pub note: String,
     #[serde(default)]
     pub ground: String,
     #[serde(default)]
     pub collective_until: String,
+    #[serde(default)]
+    pub pause_kind: String,
+    #[serde(default)]
+    pub pause_reason: String,
+    #[serde(default)]
+    pub pause_from: String,
+    #[serde(default)]
+    pub resume_on: String,
+}
+
+impl ActionForm {
+    fn pause(&self) -> AppResult<PauseInput> {
+        Ok(PauseInput {
+            kind: self.pause_kind.clone(),
+            reason: self.pause_reason.clone(),
+            from_on: date_field(&self.pause_from, "from_on")?,
+        })
+    }
+
+    fn resume(&self) -> AppResult<ResumeInput> {
+        Ok(ResumeInput {
+            to_on: date_field(&self.resume_on, "to_on")?,
+        })
+    }
+}
+
+fn kinds(for_leads: bool) -> Vec<(&'static str, &'static str)> {
+    PauseKind::ALL
+        .into_iter()
+        .filter(|k| !for_leads || k.applies_to_leads())
+        .map(|k| (k.as_str(), k.label_zh()))
+        .collect()
 }
 
 async fn lead_page(state: &AppState, user: &CurrentUser, lead: Lead, form: ActionForm) -> AppResult<LeadPage> {
@@ -184,7 +231,9 @@ async fn lead_page(state: &AppState, user: &CurrentUser, lead: Lead, form: Actio
             .cloned()
             .unwrap_or_default(),
         late: lead.overdue(today(state)),
-        is_head: HEADS.contains(&user.role()),
+        is_head: is_head(user, lead.department_id),
+        pauses: clock::pauses(&state.db, Subject::Lead(lead.id)).await?,
+        pause_kinds: kinds(true),
         lead,
         officers,
         grounds: DeclineGround::ALL
@@ -210,20 +259,34 @@ pub async fn lead_action(
     PageForm(f): PageForm<ActionForm>,
 ) -> AppResult<Response> {
     let lead = visible_lead(&state, &user, &id).await?;
+    check_head(&user, lead.department_id)?;
     let (db, actor, now) = (&state.db, user.actor(), state.clock.now());
     let result = match action.as_str() {
         "extend" => leads::extend(db, &actor, now, &lead, &f.reason).await.map(|_| None),
-        "decline" => leads::decline(db, &actor, now, &lead, &f.ground, &f.note)
+        "decline" => leads::decline(db, &actor, now, &lead, &f.ground, &f.decline_note)
             .await
             .map(|_| None),
-        "file" => {
-            let input = FileCase {
-                cause: f.cause.clone(),
-                officers: list_field(&f.officers),
-                note: f.note.clone(),
-            };
-            cases::file(db, &actor, now, &lead, &input).await.map(Some)
-        }
+        "pause" => match f.pause() {
+            Ok(input) => leads::pause(db, &actor, now, &lead, &input).await.map(|_| None),
+            Err(e) => Err(e),
+        },
+        "resume" => match f.resume() {
+            Ok(input) => leads::resume(db, &actor, now, &lead, &input).await.map(|_| None),
+            Err(e) => Err(e),
+        },
+        "file" => match date_field(&f.act_ended_on, "act_ended_on") {
+            Ok(act_ended_on) => {
+                let input = FileCase {
+                    cause: f.cause.clone(),
+                    officers: list_field(&f.officers),
+                    note: f.file_note.clone(),
+                    act_ended_on,
+                    grave: f.grave.as_ref().map(|_| true),
+                };
+                cases::file(db, &actor, now, &lead, &input).await.map(Some)
+            }
+            Err(e) => Err(e),
+        },
         _ => return Err(AppError::not_found("操作")),
     };
     match result {
@@ -241,6 +304,8 @@ pub struct CasePage {
     pub late: bool,
     pub is_head: bool,
     pub grounds: Vec<(&'static str, &'static str)>,
+    pub pauses: Vec<Pause>,
+    pub pause_kinds: Vec<(&'static str, &'static str)>,
     pub form: ActionForm,
     pub error: Option<String>,
 }
@@ -249,7 +314,9 @@ async fn case_page(state: &AppState, user: &CurrentUser, case: Case, form: Actio
     Ok(CasePage {
         layout: layout(Some(user), "案件", "/enforcement"),
         late: case.overdue(today(state)),
-        is_head: HEADS.contains(&user.role()),
+        is_head: is_head(user, case.department_id),
+        pauses: clock::pauses(&state.db, Subject::Case(case.id)).await?,
+        pause_kinds: kinds(false),
         detail: cases::detail(&state.db, case).await?,
         grounds: ClosureGround::ALL
             .into_iter()
@@ -274,8 +341,17 @@ pub async fn case_action(
     PageForm(f): PageForm<ActionForm>,
 ) -> AppResult<Response> {
     let case = visible_case(&state, &user, &id).await?;
+    check_head(&user, case.department_id)?;
     let (db, actor, now) = (&state.db, user.actor(), state.clock.now());
     let result = match action.as_str() {
+        "pause" => match f.pause() {
+            Ok(input) => cases::pause(db, &actor, now, &case, &input).await,
+            Err(e) => Err(e),
+        },
+        "resume" => match f.resume() {
+            Ok(input) => cases::resume(db, &actor, now, &case, &input).await,
+            Err(e) => Err(e),
+        },
         "extend" => match date_field(&f.collective_until, "collective_until") {
             Ok(collective_until) => {
                 let input = Extend {

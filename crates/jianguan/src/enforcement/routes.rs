@@ -3,7 +3,10 @@
 //! is for regulators whose region covers the department; registering a
 //! lead for inspectors, administrators and heads of a department; the
 //! decisions the rules give to the head (负责人: extend, file, decline,
-//! close) for department administrators and leaders.
+//! close, keep time out of a period) for the administrators and leaders of
+//! the department the lead or case belongs to — not those of another
+//! department, even a superior one (程序规定第十八条、第六十四条: "市场监督
+//! 管理部门负责人", the head of that department).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -13,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::cases::{self, Case, CaseDetail, Close, Extend, FileCase, in_scope};
+use super::clock::{PauseInput, ResumeInput};
 use super::leads::{self, Lead, NewLead};
 use crate::platform::auth::access::roles::{REGULATORS, SYS_ADMIN};
 use crate::platform::auth::{Access, CurrentUser};
@@ -50,10 +54,14 @@ pub fn routes() -> Vec<RouteDef> {
         def(Method::POST, "/api/v1/leads/{id}/extend", heads, post(extend_lead)),
         def(Method::POST, "/api/v1/leads/{id}/file", heads, post(file_case)),
         def(Method::POST, "/api/v1/leads/{id}/decline", heads, post(decline_lead)),
+        def(Method::POST, "/api/v1/leads/{id}/pause", heads, post(pause_lead)),
+        def(Method::POST, "/api/v1/leads/{id}/resume", heads, post(resume_lead)),
         def(Method::GET, "/api/v1/cases", r, get(list_cases)),
         def(Method::GET, "/api/v1/cases/{id}", r, get(get_case)),
         def(Method::POST, "/api/v1/cases/{id}/extend", heads, post(extend_case)),
         def(Method::POST, "/api/v1/cases/{id}/close", heads, post(close_case)),
+        def(Method::POST, "/api/v1/cases/{id}/pause", heads, post(pause_case)),
+        def(Method::POST, "/api/v1/cases/{id}/resume", heads, post(resume_case)),
         def(Method::GET, "/enforcement", r, get(pages::index)),
         def(Method::POST, "/enforcement/leads", makers, post(pages::create_lead)),
         def(Method::GET, "/enforcement/leads/{id}", r, get(pages::lead)),
@@ -71,6 +79,23 @@ pub fn routes() -> Vec<RouteDef> {
             post(pages::case_action),
         ),
     ]
+}
+
+/// Whether the caller is a head of this department.
+pub fn is_head(user: &CurrentUser, department_id: i64) -> bool {
+    HEADS.contains(&user.role()) && user.department.as_ref().is_some_and(|d| d.id == department_id)
+}
+
+/// Refuse a head's decision to anyone but a head of the department.
+pub fn check_head(user: &CurrentUser, department_id: i64) -> AppResult<()> {
+    if is_head(user, department_id) {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::Forbidden,
+            "只有承办部门的负责人可以作出该决定",
+        ))
+    }
 }
 
 /// A lead the caller may see (its department within the caller's region).
@@ -180,6 +205,7 @@ pub async fn extend_lead(
     ApiJson(input): ApiJson<Reason>,
 ) -> AppResult<Json<Lead>> {
     let lead = visible_lead(&state, &user, &id).await?;
+    check_head(&user, lead.department_id)?;
     leads::extend(&state.db, &user.actor(), state.clock.now(), &lead, &input.reason).await?;
     Ok(Json(visible_lead(&state, &user, &id).await?))
 }
@@ -195,6 +221,7 @@ pub async fn file_case(
     ApiJson(input): ApiJson<FileCase>,
 ) -> AppResult<(axum::http::StatusCode, Json<CaseDetail>)> {
     let lead = visible_lead(&state, &user, &id).await?;
+    check_head(&user, lead.department_id)?;
     let case_id = cases::file(&state.db, &user.actor(), state.clock.now(), &lead, &input).await?;
     let case = visible_case(&state, &user, &case_id.to_string()).await?;
     Ok((
@@ -222,6 +249,7 @@ pub async fn decline_lead(
     ApiJson(input): ApiJson<Decline>,
 ) -> AppResult<Json<Lead>> {
     let lead = visible_lead(&state, &user, &id).await?;
+    check_head(&user, lead.department_id)?;
     leads::decline(
         &state.db,
         &user.actor(),
@@ -271,6 +299,7 @@ pub async fn extend_case(
     ApiJson(input): ApiJson<Extend>,
 ) -> AppResult<Json<CaseDetail>> {
     let case = visible_case(&state, &user, &id).await?;
+    check_head(&user, case.department_id)?;
     cases::extend(&state.db, &user.actor(), state.clock.now(), &case, &input).await?;
     get_case(State(state), user, Path(id)).await
 }
@@ -286,6 +315,73 @@ pub async fn close_case(
     ApiJson(input): ApiJson<Close>,
 ) -> AppResult<Json<CaseDetail>> {
     let case = visible_case(&state, &user, &id).await?;
+    check_head(&user, case.department_id)?;
     cases::close(&state.db, &user.actor(), state.clock.now(), &case, &input).await?;
+    get_case(State(state), user, Path(id)).await
+}
+
+/// Keep testing or identification time out of the lead's 15 working days
+/// (程序规定第十八条第二款); one pause runs at a time.
+#[utoipa::path(post, path = "/api/v1/leads/{id}/pause", tag = "enforcement", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = PauseInput,
+    responses((status = 200, body = Lead), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn pause_lead(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<PauseInput>,
+) -> AppResult<Json<Lead>> {
+    let lead = visible_lead(&state, &user, &id).await?;
+    check_head(&user, lead.department_id)?;
+    leads::pause(&state.db, &user.actor(), state.clock.now(), &lead, &input).await?;
+    Ok(Json(visible_lead(&state, &user, &id).await?))
+}
+
+/// End the running pause; the last day moves by the days kept out.
+#[utoipa::path(post, path = "/api/v1/leads/{id}/resume", tag = "enforcement", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ResumeInput,
+    responses((status = 200, body = Lead), (status = 409, body = Problem)))]
+pub async fn resume_lead(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ResumeInput>,
+) -> AppResult<Json<Lead>> {
+    let lead = visible_lead(&state, &user, &id).await?;
+    check_head(&user, lead.department_id)?;
+    leads::resume(&state.db, &user.actor(), state.clock.now(), &lead, &input).await?;
+    Ok(Json(visible_lead(&state, &user, &id).await?))
+}
+
+/// Keep time out of the case's 90 days (程序规定第六十四条第二款: 中止、听证、
+/// 公告、检测检验检疫鉴定、权利人辨认鉴别、责令退还多收价款).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/pause", tag = "enforcement", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = PauseInput,
+    responses((status = 200, body = CaseDetail), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn pause_case(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<PauseInput>,
+) -> AppResult<Json<CaseDetail>> {
+    let case = visible_case(&state, &user, &id).await?;
+    check_head(&user, case.department_id)?;
+    cases::pause(&state.db, &user.actor(), state.clock.now(), &case, &input).await?;
+    get_case(State(state), user, Path(id)).await
+}
+
+/// End the running pause; the deadline moves by the days kept out.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/resume", tag = "enforcement", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ResumeInput,
+    responses((status = 200, body = CaseDetail), (status = 409, body = Problem)))]
+pub async fn resume_case(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ResumeInput>,
+) -> AppResult<Json<CaseDetail>> {
+    let case = visible_case(&state, &user, &id).await?;
+    check_head(&user, case.department_id)?;
+    cases::resume(&state.db, &user.actor(), state.clock.now(), &case, &input).await?;
     get_case(State(state), user, Path(id)).await
 }

@@ -327,11 +327,8 @@ pub async fn insert(
     let cited = &signed.cited;
     // A transfer to a case raises a lead (程序规定第十八条), unless this
     // corrects a record that already did.
-    let raises_lead = input.outcome == "case"
-        && match input.corrects {
-            None => true,
-            Some(original) => by_id(db, original).await?.is_none_or(|o| o.outcome != "case"),
-        };
+    let raises_lead =
+        input.outcome == "case" && !crate::enforcement::leads::raised_in_chain(db, input.corrects).await?;
     let calendar = match raises_lead {
         true => Some(crate::enforcement::calendar::load(db).await?),
         false => None,

@@ -45,6 +45,11 @@ pub const SQLITE_MIGRATIONS: &[Embedded] = &[
         "enforcement",
         include_str!("../../migrations/sqlite/0010_enforcement.sql"),
     ),
+    (
+        11,
+        "enforcement_clock",
+        include_str!("../../migrations/sqlite/0011_enforcement_clock.sql"),
+    ),
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
@@ -85,6 +90,11 @@ pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
         10,
         "enforcement",
         include_str!("../../migrations/postgres/0010_enforcement.sql"),
+    ),
+    (
+        11,
+        "enforcement_clock",
+        include_str!("../../migrations/postgres/0011_enforcement_clock.sql"),
     ),
 ];
 

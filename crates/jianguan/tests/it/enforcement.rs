@@ -345,13 +345,31 @@ both!(a_lead_by_hand_counts_working_days_and_is_declined_on_a_ground, |app| {
         "{page}"
     );
 
-    // One extension of 15 working days from the current last day.
-    let ext = format!("/api/v1/leads/{id}/extend");
+    // Its period ran out on 10-21: too late to extend it now.
+    let r = app
+        .post_json(
+            &format!("/api/v1/leads/{id}/extend"),
+            &county,
+            json!({"reason": "需调取外地交易记录"}),
+        )
+        .await;
+    assert_eq!(r.code(), "conflict", "{}", r.text());
+    assert!(r.text().contains("届满"), "{}", r.text());
+    // A lead still within its period (found Wed 11-04, due Wed 11-25) is
+    // extended once by 15 working days from its last day: Wed 12-16.
+    let fresh = lead(
+        &app,
+        &inspector,
+        json!({"uscc": SHOP, "source": "report", "summary": "举报外地货源", "found_on": "2026-11-04"}),
+    )
+    .await;
+    assert_eq!(fresh["verify_by"], "2026-11-25");
+    let ext = format!("/api/v1/leads/{}/extend", fresh["id"]);
     let r = app
         .post_json(&ext, &county, json!({"reason": "需调取外地交易记录"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert_eq!(r.json()["verify_by"], "2026-11-11");
+    assert_eq!(r.json()["verify_by"], "2026-12-16");
     assert_eq!(
         app.post_json(&ext, &county, json!({"reason": "再延"})).await.code(),
         "lead_decided"
@@ -380,8 +398,20 @@ both!(a_lead_by_hand_counts_working_days_and_is_declined_on_a_ground, |app| {
         )
         .await;
     assert_eq!(r.code(), "lead_decided");
-    // The province's leader reads and decides for the county; Yichang does not see it.
+    // The province's leader reads the county's leads but decides only the
+    // province bureau's own (程序规定第十八条: that department's head); nor
+    // does the city bureau's administrator.
     let leader = app.as_role(Role::Leader).await;
+    let path = format!("/api/v1/leads/{}/decline", fresh["id"]);
+    let r = app
+        .post_json(&path, &leader, json!({"ground": "other", "note": "x"}))
+        .await;
+    assert_eq!(r.code(), "forbidden", "{}", r.text());
+    let city = app.session("cityadmin").await;
+    let r = app
+        .post_json(&path, &city, json!({"ground": "other", "note": "x"}))
+        .await;
+    assert_eq!(r.code(), "forbidden", "{}", r.text());
     assert_eq!(
         app.get(&format!("/api/v1/leads/{id}"), &leader).await.status,
         StatusCode::OK
@@ -483,15 +513,15 @@ both!(
         let years = r.json()["years"].clone();
         assert_eq!(years[2]["year"], 2027);
         assert_eq!(years[2]["set_by"], format!("user:{}", app.users["admin"]));
-        // The same lead now: Jan 1 is a holiday → Tue 2027-01-12. The lead
-        // registered before keeps its date.
+        // The same lead now: Jan 1 is a holiday → Tue 2027-01-12; the lead
+        // registered before is recounted on the new schedule too.
         let after = lead(&app, &inspector, body).await;
         assert_eq!(after["verify_by"], "2027-01-12");
-        let kept = app
+        let recounted = app
             .get(&format!("/api/v1/leads/{}", before["id"]), &inspector)
             .await
             .json();
-        assert_eq!(kept["verify_by"], "2027-01-11");
+        assert_eq!(recounted["verify_by"], "2027-01-12");
     }
 );
 
@@ -579,3 +609,90 @@ both!(the_desk_registers_files_and_closes_through_forms, |app| {
     let page = app.get(&at, &inspector).await.text();
     assert!(!page.contains("批准立案"), "{page}");
 });
+
+both!(
+    time_kept_out_of_a_period_moves_the_deadline_and_stays_on_the_chain,
+    |app| {
+        setup(&app).await;
+        let inspector = app.as_role(Role::Inspector).await;
+        let county = app.session("countyadmin").await;
+        let l = lead(
+            &app,
+            &inspector,
+            json!({"uscc": SHOP, "source": "report", "summary": "举报销售不合格食品"}),
+        )
+        .await;
+        let lid = l["id"].as_i64().unwrap();
+        // A lead's clock stops for testing, not for a hearing (第十八条第二款).
+        let r = app
+            .post_json(
+                &format!("/api/v1/leads/{lid}/pause"),
+                &county,
+                json!({"kind": "hearing", "reason": "x"}),
+            )
+            .await;
+        assert_eq!(r.code(), "validation_failed", "{}", r.text());
+        let r = app
+        .post_json(
+            &format!("/api/v1/leads/{lid}/file"),
+            &county,
+            json!({"cause": "涉嫌销售不合格食品", "officers": ["inspector", "inspector2"], "act_ended_on": "2026-11-20"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let case = r.json();
+        let cid = case["id"].as_i64().unwrap();
+        assert_eq!(case["due_on"], "2027-02-22");
+        assert_eq!(
+            app.get(&format!("/api/v1/leads/{lid}"), &county).await.json()["act_ended_on"],
+            "2026-11-20"
+        );
+        // Two days later the samples go to the laboratory.
+        app.clock.advance(chrono::Duration::days(2));
+        let county = app.session("countyadmin").await;
+        let pause = format!("/api/v1/cases/{cid}/pause");
+        let r = app
+            .post_json(
+                &pause,
+                &county,
+                json!({"kind": "testing", "reason": "样品送检", "from_on": "2026-11-25"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["paused"], true);
+        assert_eq!(
+            app.post_json(&pause, &county, json!({"kind": "hearing", "reason": "x"}))
+                .await
+                .code(),
+            "conflict"
+        );
+        // The report comes back on 11-30: six days kept out, 2027-02-22 + 6 is
+        // Sunday 02-28 → Monday 03-01.
+        app.clock.advance(chrono::Duration::days(5));
+        let county = app.session("countyadmin").await;
+        let r = app
+            .post_json(
+                &format!("/api/v1/cases/{cid}/resume"),
+                &county,
+                json!({"to_on": "2026-11-30"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let detail = r.json();
+        assert_eq!(detail["due_on"], "2027-03-01");
+        assert_eq!(detail["paused"], false);
+        let actions: Vec<&str> = detail["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(actions, ["case.filed", "case.paused", "case.resumed"]);
+        assert_eq!(detail["chain_intact"], true);
+        // The row changed behind the chain's back no longer agrees with it.
+        app.exec(&format!("update cases set due_on = '2027-06-01' where id = {cid}"))
+            .await;
+        let detail = app.get(&format!("/api/v1/cases/{cid}"), &county).await.json();
+        assert_eq!(detail["chain_intact"], false);
+    }
+);
