@@ -50,7 +50,12 @@ pub async fn actor_names(db: &Db, actors: &[String]) -> Result<std::collections:
                     "select username, display_name from users where id = $1").bind(id).fetch_optional(pool).await?);
                 row.map_or_else(|| a.to_string(), |(u, d)| format!("{d}（{u}）"))
             }
-            None => a.to_string(),
+            None => match a {
+                "cli" => "服务器命令".to_string(),
+                "system" => "系统".to_string(),
+                "anonymous" => "未登录用户".to_string(),
+                other => other.to_string(),
+            },
         };
         out.insert(a.to_string(), name);
     }
