@@ -142,6 +142,12 @@ impl DataScope {
             DataScope::None => false,
         }
     }
+
+    /// [`DataScope::covers`] for a stored division code; a code that does
+    /// not parse is in no one's scope.
+    pub fn covers_code(&self, code: &str) -> bool {
+        DivisionCode::parse(code).is_ok_and(|d| self.covers(&d))
+    }
 }
 
 #[cfg(test)]

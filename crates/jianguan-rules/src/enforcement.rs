@@ -15,6 +15,7 @@
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::access::Role;
 use crate::calendar::{Calendar, Due, Period, Unit};
 
 /// 核查 of a lead (第十八条).
@@ -206,6 +207,18 @@ impl ClosureGround {
     }
 }
 
+/// The roles that act as a department's head (负责人) for the decisions the
+/// rules give to "市场监督管理部门负责人": filing or not (第十八条), extending
+/// (第十八条, 第六十四条), keeping time out, closing (第七十七条).
+pub const HEAD_ROLES: &[Role] = &[Role::DeptAdmin, Role::Leader];
+
+/// Whether someone takes the head's decisions on a matter: a head of the
+/// department the lead or case belongs to, not of another department,
+/// however senior.
+pub fn decides(role: Role, own_department: Option<i64>, matter_department: i64) -> bool {
+    HEAD_ROLES.contains(&role) && own_department == Some(matter_department)
+}
+
 /// Whether an act can still be penalised when it is found (行政处罚法第三十六条):
 /// not if it went undiscovered for 2 years, or 5 years where it endangered
 /// citizens' life and health or financial security and caused harm. The
@@ -366,19 +379,26 @@ pub fn case_deadline(
     }
 }
 
-/// Whether an extension may be approved now (第十八条, 第六十四条: the
+/// Whether an extension may still be approved (第十八条, 第六十四条: the
 /// period is extended because the matter "cannot be decided within it";
-/// once the period has run out there is nothing left to extend), and the
-/// collective decision a second or later case extension needs.
+/// once the period has run out there is nothing left to extend).
+pub fn check_in_time(today: NaiveDate, due: NaiveDate) -> Result<(), String> {
+    if today > due {
+        Err(format!("期限已于 {due} 届满，不能再批准延长"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether a case extension may be approved now ([`check_in_time`]), and
+/// the collective decision a second or later one needs (第六十四条).
 pub fn check_extension(
     today: NaiveDate,
     due: NaiveDate,
     extensions_so_far: u32,
     collective_until: Option<NaiveDate>,
 ) -> Result<(), String> {
-    if today > due {
-        return Err(format!("期限已于 {due} 届满，不能再批准延长"));
-    }
+    check_in_time(today, due)?;
     match (extensions_so_far, collective_until) {
         (0, None) => Ok(()),
         (0, Some(_)) => Err("首次延期由负责人批准延长三十日，不需集体讨论确定期限".into()),
@@ -492,6 +512,16 @@ mod tests {
         let expired = check_officers(&[officer(1, "2027-01-01"), officer(2, "2026-11-23")], on).unwrap_err();
         assert!(expired.contains("立案之日"), "{expired}");
         assert!(check_officers(&[officer(1, "2027-01-01"), officer(1, "2027-01-01")], on).is_err());
+    }
+
+    #[test]
+    fn only_the_head_of_the_matters_own_department_decides() {
+        // 程序规定第十八条、第六十四条: "市场监督管理部门负责人".
+        assert!(decides(Role::Leader, Some(7), 7));
+        assert!(decides(Role::DeptAdmin, Some(7), 7));
+        assert!(!decides(Role::Leader, Some(1), 7), "a superior bureau's head");
+        assert!(!decides(Role::Inspector, Some(7), 7));
+        assert!(!decides(Role::SysAdmin, None, 7));
     }
 
     #[test]

@@ -139,7 +139,7 @@ pub async fn add_entity(
     let entity = registry::get(db, uscc.as_str())
         .await?
         .ok_or_else(|| AppError::not_found("entity"))?;
-    if !jianguan_rules::DivisionCode::parse(&entity.division_code).is_ok_and(|d| scope.covers(&d)) {
+    if !scope.covers_code(&entity.division_code) {
         return Err(AppError::out_of_scope());
     }
     let code = input.item_code.trim();

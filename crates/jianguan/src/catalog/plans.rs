@@ -224,7 +224,7 @@ pub async fn may_advance(db: &Db, user: &crate::platform::auth::CurrentUser, pla
         "approved" => {
             user.role() == Role::Leader
                 && plan_dept.is_some_and(|d| d.kind == own.kind)
-                && jianguan_rules::DivisionCode::parse(&plan.division_code).is_ok_and(|d| user.scope().covers(&d))
+                && user.scope().covers_code(&plan.division_code)
         }
         "published" => user.role() == Role::DeptAdmin && own.code == plan.department_code,
         _ => false,

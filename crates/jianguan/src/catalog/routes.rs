@@ -353,8 +353,7 @@ pub async fn key_coverage(
     user: CurrentUser,
     Query(q): Query<OnQuery>,
 ) -> AppResult<Json<KeyCoverage>> {
-    let on =
-        q.on.unwrap_or_else(|| crate::audit::store::china_day(state.clock.now()));
+    let on = q.on.unwrap_or_else(|| state.clock.today());
     Ok(Json(KeyCoverage {
         items: keylist::items(&state.db).await?,
         coverage: keylist::coverage(&state.db, on, &user.scope()).await?,
@@ -450,7 +449,7 @@ async fn plan_json(state: &AppState, id: i64, scope: Option<&DataScope>) -> AppR
     // Published plans are public; others are seen within one's region.
     if let Some(scope) = scope
         && plan.status != "published"
-        && !jianguan_rules::DivisionCode::parse(&plan.division_code).is_ok_and(|d| scope.covers(&d))
+        && !scope.covers_code(&plan.division_code)
     {
         return Err(AppError::out_of_scope());
     }

@@ -505,12 +505,7 @@ async fn key_page_for(
     error: Option<String>,
     notice: Option<String>,
 ) -> AppResult<KeyPage> {
-    let coverage = keylist::coverage(
-        &state.db,
-        crate::audit::store::china_day(state.clock.now()),
-        &user.scope(),
-    )
-    .await?;
+    let coverage = keylist::coverage(&state.db, state.clock.today(), &user.scope()).await?;
     let chart = chart(
         coverage.iter().map(|c| c.item_name.clone()).collect(),
         vec![
@@ -734,9 +729,7 @@ async fn plans_page_for(
     f: PlanForm,
     error: Option<String>,
 ) -> AppResult<PlansPage> {
-    let year = crate::audit::store::china_day(state.clock.now())
-        .format("%Y")
-        .to_string();
+    let year = state.clock.today().format("%Y").to_string();
     let plans = plans::list(&state.db, &user.scope().like_pattern(), false).await?;
     Ok(PlansPage {
         layout: layout(Some(user), "年度监管计划", "/plans"),
@@ -852,7 +845,7 @@ async fn plan_view(state: &AppState, user: Option<&CurrentUser>, id: i64, public
     }
     if let Some(u) = user.filter(|_| !public)
         && plan.status != "published"
-        && !jianguan_rules::DivisionCode::parse(&plan.division_code).is_ok_and(|d| u.scope().covers(&d))
+        && !u.scope().covers_code(&plan.division_code)
     {
         return Err(AppError::out_of_scope());
     }

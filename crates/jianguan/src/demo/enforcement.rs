@@ -23,7 +23,7 @@ pub async fn load(db: &Db, clock: &Clock, jiangan: &Department, team: &[String])
         "select e.uscc from entities e join licences l on l.uscc = e.uscc
          where e.division_code like '420102%' and e.status = 'active' and l.licence_type = '食品经营许可证'
            and e.uscc <> '91420102MA4K2B8Q7G'
-         order by e.uscc limit 5").fetch_all(pool).await?);
+         order by e.uscc limit 4").fetch_all(pool).await?);
     let [b, c, d, e, ..] = codes.as_slice() else {
         return Ok(());
     };

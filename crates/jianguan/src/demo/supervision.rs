@@ -259,9 +259,7 @@ pub(super) async fn inspect(
         return Ok(());
     };
     // Not before the entity (and its licences) existed.
-    let day = day
-        .max(entity.established_on.unwrap_or(day))
-        .min(crate::audit::store::china_day(clock.now()));
+    let day = day.max(entity.established_on.unwrap_or(day)).min(clock.today());
     let cited = authorize(db, dept.kind, item_code, &entity, day).await?;
     let outcome = outcome.unwrap_or(if uscc.ends_with(['3', '7', 'A']) {
         "rectify"

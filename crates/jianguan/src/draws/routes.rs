@@ -369,7 +369,7 @@ async fn list_page_for(
 }
 
 pub async fn list_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
-    let today = crate::audit::store::china_day(state.clock.now());
+    let today = state.clock.today();
     let form = ScheduleForm {
         period_start: today.to_string(),
         period_end: (today + chrono::Duration::days(30)).to_string(),

@@ -142,10 +142,6 @@ impl Task {
     }
 }
 
-fn bad(field: &str, msg: impl Into<String>) -> AppError {
-    AppError::field(ErrorCode::ValidationFailed, field, msg)
-}
-
 /// Build the directories for `spec` led by `lead`, freeze them, commit to a
 /// fresh secret, and store the task as `scheduled`.
 pub async fn schedule(
@@ -156,18 +152,18 @@ pub async fn schedule(
     spec: &TaskSpec,
 ) -> AppResult<i64> {
     if spec.title.trim().is_empty() {
-        return Err(bad("title", "必填"));
+        return Err(AppError::invalid("title", "必填"));
     }
     if spec.items.is_empty() {
-        return Err(bad("item_code", "至少一个监管事项"));
+        return Err(AppError::invalid("item_code", "至少一个监管事项"));
     }
     if spec.period_end < spec.period_start {
-        return Err(bad("period_end", "结束日期早于开始日期"));
+        return Err(AppError::invalid("period_end", "结束日期早于开始日期"));
     }
     if let Some(sp) = &spec.specialty
         && !crate::org::model::SPECIALTIES.contains(&sp.as_str())
     {
-        return Err(bad(
+        return Err(AppError::invalid(
             "specialty",
             format!(
                 "“{sp}”不是执法领域，应为：{}",
@@ -178,23 +174,23 @@ pub async fn schedule(
     if let Some(pid) = spec.plan_id {
         let plan = crate::catalog::plans::get(db, pid)
             .await?
-            .ok_or_else(|| bad("plan_id", "没有该年度计划"))?;
+            .ok_or_else(|| AppError::invalid("plan_id", "没有该年度计划"))?;
         if plan.department_id != lead.id || plan.status == "draft" {
-            return Err(bad("plan_id", "只能按本部门已审批的年度计划抽查"));
+            return Err(AppError::invalid("plan_id", "只能按本部门已审批的年度计划抽查"));
         }
         if let Some(missing) = spec
             .items
             .iter()
             .find(|i| !plan.lines.iter().any(|l| &l.item_code == *i))
         {
-            return Err(bad("plan_id", format!("{missing} 不在该年度计划中")));
+            return Err(AppError::invalid("plan_id", format!("{missing} 不在该年度计划中")));
         }
     }
     let mut departments = vec![lead.clone()];
     for code in &spec.partners {
         let d = org::department_by_code(db, code)
             .await?
-            .ok_or_else(|| bad("partners", format!("没有编码为 {code} 的部门")))?;
+            .ok_or_else(|| AppError::invalid("partners", format!("没有编码为 {code} 的部门")))?;
         if !departments.iter().any(|x| x.id == d.id) {
             departments.push(d);
         }
@@ -227,7 +223,7 @@ pub async fn schedule(
     };
     let mut patterns = Vec::new();
     for r in &regions {
-        let d = jianguan_rules::DivisionCode::parse(r).map_err(|e| bad("regions", e.to_string()))?;
+        let d = jianguan_rules::DivisionCode::parse(r).map_err(|e| AppError::invalid("regions", e.to_string()))?;
         patterns.push(d.like_pattern());
     }
     // Object directory: active entities in the regions covered by any item.
@@ -253,7 +249,10 @@ pub async fn schedule(
     let keyed = key_entities(db, &item_codes).await?;
     for level in spec.risk_ratios.keys() {
         if !strata::RISK_LEVELS.contains(&level.as_str()) {
-            return Err(bad("risk_ratios", format!("风险等级 {level:?} 应为 A、B、C 或 D")));
+            return Err(AppError::invalid(
+                "risk_ratios",
+                format!("风险等级 {level:?} 应为 A、B、C 或 D"),
+            ));
         }
     }
     // Risk levels graded by the lead department's field, used only for the
@@ -287,7 +286,7 @@ pub async fn schedule(
         });
     }
     if candidates.is_empty() {
-        return Err(bad("item_code", "区域内没有这些事项的检查对象"));
+        return Err(AppError::invalid("item_code", "区域内没有这些事项的检查对象"));
     }
     let mut rules: Vec<StratumRule> = Vec::new();
     for (c, d) in CLASSES.iter().zip(DEFAULT_RATIOS) {
@@ -355,7 +354,8 @@ pub async fn schedule(
             recusals.push(Recusal { inspector, code });
         }
     }
-    let compact = CompactCandidates::from_candidates(&candidates).map_err(|e| bad("items", e.to_string()))?;
+    let compact =
+        CompactCandidates::from_candidates(&candidates).map_err(|e| AppError::invalid("items", e.to_string()))?;
     let snapshot_digest = draw::snapshot_digest(&compact, &rules, &full);
     let inspector_digest = draw::inspector_digest(&inspectors, &needs, &recusals);
     let mut secret = [0u8; 32];
@@ -523,7 +523,7 @@ async fn inputs(db: &Db, id: i64) -> Result<Option<(Inputs, String)>, sqlx::Erro
 pub async fn run(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64, public_value: &str) -> AppResult<Task> {
     let public_value = public_value.trim();
     if public_value.is_empty() || public_value.chars().count() > 200 {
-        return Err(bad("public_value", "现场输入值为1至200个字符"));
+        return Err(AppError::invalid("public_value", "现场输入值为1至200个字符"));
     }
     let t = get(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
     if t.status != "scheduled" {
@@ -702,7 +702,7 @@ pub async fn declare_conflict(
     let code = jianguan_rules::Uscc::parse(uscc)
         .map_err(|e| AppError::field(ErrorCode::InvalidUscc, "uscc", e.to_string()))?;
     if reason.trim().chars().count() < 2 {
-        return Err(bad("reason", "请说明回避理由"));
+        return Err(AppError::invalid("reason", "请说明回避理由"));
     }
     let mut tx = db.begin().await?;
     on_tx!(tx, c => sqlx::query(

@@ -6,10 +6,10 @@
 //! as well as to the platform's audit chain.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use jianguan_rules::Role;
 use jianguan_rules::audit::{AuditFields, GENESIS_HASH, audit_time, canonical_json, entry_hash, payload_digest};
 use jianguan_rules::enforcement::{self, ClosureGround};
 use jianguan_rules::team::Member;
-use jianguan_rules::{DivisionCode, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashSet;
@@ -299,10 +299,6 @@ pub struct FileCase {
     pub grave: Option<bool>,
 }
 
-fn field(name: &str, m: impl Into<String>) -> AppError {
-    AppError::field(ErrorCode::ValidationFailed, name, m)
-}
-
 /// File a case from a pending lead (程序规定第十九条): within the limitation
 /// period, with two or more certified officers of the lead's department.
 pub async fn file(db: &Db, actor: &Actor, now: DateTime<Utc>, lead: &Lead, input: &FileCase) -> AppResult<i64> {
@@ -314,12 +310,12 @@ pub async fn file(db: &Db, actor: &Actor, now: DateTime<Utc>, lead: &Lead, input
     }
     let cause = input.cause.trim();
     if cause.is_empty() || cause.chars().count() > 200 {
-        return Err(field("cause", "写明案由，不超过200字"));
+        return Err(AppError::invalid("cause", "写明案由，不超过200字"));
     }
     let act_ended_on = lead.act_ended_on.or(input.act_ended_on);
     let grave = input.grave.unwrap_or(lead.grave);
     if act_ended_on.is_some_and(|a| a > lead.found_on) {
-        return Err(field("act_ended_on", "违法行为终了日期不能晚于发现日期"));
+        return Err(AppError::invalid("act_ended_on", "违法行为终了日期不能晚于发现日期"));
     }
     if let Some(ended) = act_ended_on
         && !enforcement::within_limitation(ended, lead.found_on, grave)
@@ -419,22 +415,17 @@ pub async fn extend(db: &Db, actor: &Actor, now: DateTime<Utc>, case: &Case, inp
     open(case)?;
     let reason = input.reason.trim();
     if reason.is_empty() {
-        return Err(field("reason", "写明延期理由"));
+        return Err(AppError::invalid("reason", "写明延期理由"));
     }
     let today = crate::audit::store::china_day(now);
+    enforcement::check_in_time(today, case.due_on).map_err(|m| AppError::new(ErrorCode::Conflict, m))?;
     enforcement::check_extension(
         today,
         case.due_on,
         case.extensions.max(0) as u32,
         input.collective_until,
     )
-    .map_err(|m| {
-        if m.contains("届满") {
-            AppError::new(ErrorCode::Conflict, m)
-        } else {
-            field("collective_until", m)
-        }
-    })?;
+    .map_err(|m| AppError::invalid("collective_until", m))?;
     let cal = super::calendar::load(db).await?;
     let mut tx = db.begin().await?;
     let collective_on = input.collective_until.map(|_| today);
@@ -475,10 +466,10 @@ pub struct Close {
 pub async fn close(db: &Db, actor: &Actor, now: DateTime<Utc>, case: &Case, input: &Close) -> AppResult<()> {
     open(case)?;
     let ground = ClosureGround::parse(input.ground.trim())
-        .ok_or_else(|| field("ground", "结案情形应为程序规定第七十七条所列之一"))?;
+        .ok_or_else(|| AppError::invalid("ground", "结案情形应为程序规定第七十七条所列之一"))?;
     let note = input.note.trim();
     if note.is_empty() {
-        return Err(field("note", "写明结案情况"));
+        return Err(AppError::invalid("note", "写明结案情况"));
     }
     let today = crate::audit::store::china_day(now);
     let mut tx = db.begin().await?;
@@ -502,16 +493,17 @@ pub async fn close(db: &Db, actor: &Actor, now: DateTime<Utc>, case: &Case, inpu
     Ok(())
 }
 
-/// Entities under an open case of one of these departments (one query; a
+/// Entities under an open case of one of these departments (one indexed
+/// query per department, never row by row over the registry; a
 /// draw leaves them out of its object directory).
 pub async fn open_case_entities(db: &Db, department_ids: &[i64]) -> Result<HashSet<String>, sqlx::Error> {
-    let rows: Vec<(i64, String)> = on_db!(db, pool => sqlx::query_as("select department_id, uscc from cases where status = 'open'")
-            .fetch_all(pool).await?);
-    Ok(rows
-        .into_iter()
-        .filter(|(d, _)| department_ids.contains(d))
-        .map(|(_, u)| u)
-        .collect())
+    let mut out = HashSet::new();
+    for d in department_ids {
+        let codes: Vec<String> = on_db!(db, pool => sqlx::query_scalar(
+            "select uscc from cases where department_id = $1 and status = 'open'").bind(d).fetch_all(pool).await?);
+        out.extend(codes);
+    }
+    Ok(out)
 }
 
 /// The entity's cases on its information chain (mission C13): filing and
@@ -545,11 +537,6 @@ pub fn chain_events<'a>(db: &'a Db, uscc: &'a str) -> crate::registry::chain::So
         }
         Ok(out)
     })
-}
-
-/// Whether `division` (a department's region) is within the caller's scope.
-pub fn in_scope(scope: &jianguan_rules::access::DataScope, division: &str) -> bool {
-    DivisionCode::parse(division).is_ok_and(|d| scope.covers(&d))
 }
 
 /// Keep time out of the case's period (第六十四条第二款), on its chain.

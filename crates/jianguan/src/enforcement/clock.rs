@@ -153,10 +153,6 @@ pub struct ResumeInput {
     pub to_on: Option<NaiveDate>,
 }
 
-fn field(name: &str, m: impl Into<String>) -> AppError {
-    AppError::field(ErrorCode::ValidationFailed, name, m)
-}
-
 /// Start a pause, in the caller's transaction; `started` is the day the
 /// lead was found or the case filed.
 pub async fn pause(
@@ -167,21 +163,25 @@ pub async fn pause(
     started: NaiveDate,
     input: &PauseInput,
 ) -> AppResult<Pause> {
-    let kind = PauseKind::parse(input.kind.trim()).ok_or_else(|| field("kind", "不计入期限的事由不在法定情形之列"))?;
+    let kind = PauseKind::parse(input.kind.trim())
+        .ok_or_else(|| AppError::invalid("kind", "不计入期限的事由不在法定情形之列"))?;
     if matches!(s, Subject::Lead(_)) && !kind.applies_to_leads() {
-        return Err(field(
+        return Err(AppError::invalid(
             "kind",
             "线索核查期限只扣除检测、检验、检疫、鉴定和权利人辨认、鉴别所需时间（程序规定第十八条第二款）",
         ));
     }
     let reason = input.reason.trim();
     if reason.is_empty() {
-        return Err(field("reason", "写明事由，如送检机构和样品"));
+        return Err(AppError::invalid("reason", "写明事由，如送检机构和样品"));
     }
     let today = crate::audit::store::china_day(now);
     let from = input.from_on.unwrap_or(today);
     if from > today || from <= started {
-        return Err(field("from_on", "开始日期应在立案（发现线索）之后、不晚于今天"));
+        return Err(AppError::invalid(
+            "from_on",
+            "开始日期应在立案（发现线索）之后、不晚于今天",
+        ));
     }
     let (subject, id) = s.parts();
     let inserted: Result<i64, sqlx::Error> = on_tx!(tx, c => sqlx::query_scalar(
@@ -216,7 +216,7 @@ pub async fn resume(tx: &mut Tx, s: Subject, now: DateTime<Utc>, input: &ResumeI
     let today = crate::audit::store::china_day(now);
     let to = input.to_on.unwrap_or(today);
     if to > today || to < running.from_on {
-        return Err(field("to_on", "结束日期应不早于开始日期、不晚于今天"));
+        return Err(AppError::invalid("to_on", "结束日期应不早于开始日期、不晚于今天"));
     }
     on_tx!(tx, c => sqlx::query("update clock_pauses set to_on = $2 where id = $1 and to_on is null")
         .bind(running.id).bind(to).execute(&mut *c).await?.rows_affected());

@@ -124,10 +124,6 @@ pub struct NewLead {
     pub grave: bool,
 }
 
-fn field(name: &str, m: impl Into<String>) -> AppError {
-    AppError::field(ErrorCode::ValidationFailed, name, m)
-}
-
 /// Register a lead for the caller's department.
 pub async fn create(db: &Db, actor: &Actor, now: DateTime<Utc>, dept: &Department, input: &NewLead) -> AppResult<i64> {
     let uscc = jianguan_rules::Uscc::parse(&input.uscc)
@@ -135,22 +131,22 @@ pub async fn create(db: &Db, actor: &Actor, now: DateTime<Utc>, dept: &Departmen
     let source = LeadSource::parse(input.source.trim())
         .filter(|s| *s != LeadSource::Inspection)
         .ok_or_else(|| {
-            field(
+            AppError::invalid(
                 "source",
                 "来源应为 complaint、report、transfer、assigned、monitoring 或 other；检查发现的线索由检查记录移送",
             )
         })?;
     let summary = input.summary.trim();
     if summary.is_empty() || summary.chars().count() > 2000 {
-        return Err(field("summary", "写明线索内容，不超过2000字"));
+        return Err(AppError::invalid("summary", "写明线索内容，不超过2000字"));
     }
     let today = crate::audit::store::china_day(now);
     let found_on = input.found_on.unwrap_or(today);
     if found_on > today {
-        return Err(field("found_on", "发现日期不能晚于今天"));
+        return Err(AppError::invalid("found_on", "发现日期不能晚于今天"));
     }
     if input.act_ended_on.is_some_and(|a| a > found_on) {
-        return Err(field("act_ended_on", "违法行为终了日期不能晚于发现日期"));
+        return Err(AppError::invalid("act_ended_on", "违法行为终了日期不能晚于发现日期"));
     }
     let cal = super::calendar::load(db).await?;
     let mut tx = db.begin().await?;
@@ -265,10 +261,10 @@ pub async fn extend(db: &Db, actor: &Actor, now: DateTime<Utc>, lead: &Lead, rea
     }
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(field("reason", "写明延长核查期限的特殊情况"));
+        return Err(AppError::invalid("reason", "写明延长核查期限的特殊情况"));
     }
     let today = crate::audit::store::china_day(now);
-    enforcement::check_extension(today, lead.verify_by, 0, None).map_err(|m| AppError::new(ErrorCode::Conflict, m))?;
+    enforcement::check_in_time(today, lead.verify_by).map_err(|m| AppError::new(ErrorCode::Conflict, m))?;
     let cal = super::calendar::load(db).await?;
     let mut tx = db.begin().await?;
     let n = on_tx!(tx, c => sqlx::query(
@@ -324,11 +320,11 @@ pub async fn decline(
     note: &str,
 ) -> AppResult<()> {
     pending(lead)?;
-    let ground =
-        DeclineGround::parse(ground.trim()).ok_or_else(|| field("ground", "不予立案的理由应为第二十条所列情形之一"))?;
+    let ground = DeclineGround::parse(ground.trim())
+        .ok_or_else(|| AppError::invalid("ground", "不予立案的理由应为第二十条所列情形之一"))?;
     let note = note.trim();
     if note.is_empty() {
-        return Err(field("note", "写明核查情况和不予立案的理由"));
+        return Err(AppError::invalid("note", "写明核查情况和不予立案的理由"));
     }
     let today = crate::audit::store::china_day(now);
     let mut tx = db.begin().await?;

@@ -18,7 +18,7 @@ use crate::on_db;
 use crate::platform::auth::CurrentUser;
 use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::platform::web::AppState;
-use crate::platform::web::extract::{PageForm, list_field};
+use crate::platform::web::extract::{PageForm, date_field, list_field};
 use crate::platform::web::templates::{Layout, form_error, layout, render};
 use jianguan_rules::enforcement::PauseKind;
 
@@ -58,13 +58,9 @@ pub struct LeadForm {
     pub grave: Option<String>,
 }
 
-fn today(state: &AppState) -> NaiveDate {
-    crate::audit::store::china_day(state.clock.now())
-}
-
 async fn index_page(state: &AppState, user: &CurrentUser, form: LeadForm) -> AppResult<IndexPage> {
     let like = user.scope().like_pattern();
-    let today = today(state);
+    let today = state.clock.today();
     let leads = leads::list(&state.db, &like, None, 200).await?;
     let cases = cases::list(&state.db, &like, None, 200).await?;
     Ok(IndexPage {
@@ -100,16 +96,6 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> AppResul
     Ok(render(&index_page(&state, &user, LeadForm::default()).await?))
 }
 
-fn date_field(s: &str, name: &str) -> AppResult<Option<NaiveDate>> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| AppError::field(ErrorCode::ValidationFailed, name, "日期格式应为 2026-11-24"))
-}
-
 /// `POST /enforcement/leads`: register a lead, then open it.
 pub async fn create_lead(
     State(state): State<AppState>,
@@ -121,8 +107,8 @@ pub async fn create_lead(
             uscc: f.uscc.clone(),
             source: f.source.clone(),
             summary: f.summary.clone(),
-            found_on: date_field(&f.found_on, "found_on")?,
-            act_ended_on: date_field(&f.act_ended_on, "act_ended_on")?,
+            found_on: date_field("found_on", &f.found_on)?,
+            act_ended_on: date_field("act_ended_on", &f.act_ended_on)?,
             grave: f.grave.is_some(),
         };
         let dept = user
@@ -197,13 +183,13 @@ impl ActionForm {
         Ok(PauseInput {
             kind: self.pause_kind.clone(),
             reason: self.pause_reason.clone(),
-            from_on: date_field(&self.pause_from, "from_on")?,
+            from_on: date_field("from_on", &self.pause_from)?,
         })
     }
 
     fn resume(&self) -> AppResult<ResumeInput> {
         Ok(ResumeInput {
-            to_on: date_field(&self.resume_on, "to_on")?,
+            to_on: date_field("to_on", &self.resume_on)?,
         })
     }
 }
@@ -230,7 +216,7 @@ async fn lead_page(state: &AppState, user: &CurrentUser, lead: Lead, form: Actio
             .and_then(|a| names.get(a))
             .cloned()
             .unwrap_or_default(),
-        late: lead.overdue(today(state)),
+        late: lead.overdue(state.clock.today()),
         is_head: is_head(user, lead.department_id),
         pauses: clock::pauses(&state.db, Subject::Lead(lead.id)).await?,
         pause_kinds: kinds(true),
@@ -274,7 +260,7 @@ pub async fn lead_action(
             Ok(input) => leads::resume(db, &actor, now, &lead, &input).await.map(|_| None),
             Err(e) => Err(e),
         },
-        "file" => match date_field(&f.act_ended_on, "act_ended_on") {
+        "file" => match date_field("act_ended_on", &f.act_ended_on) {
             Ok(act_ended_on) => {
                 let input = FileCase {
                     cause: f.cause.clone(),
@@ -313,7 +299,7 @@ pub struct CasePage {
 async fn case_page(state: &AppState, user: &CurrentUser, case: Case, form: ActionForm) -> AppResult<CasePage> {
     Ok(CasePage {
         layout: layout(Some(user), "案件", "/enforcement"),
-        late: case.overdue(today(state)),
+        late: case.overdue(state.clock.today()),
         is_head: is_head(user, case.department_id),
         pauses: clock::pauses(&state.db, Subject::Case(case.id)).await?,
         pause_kinds: kinds(false),
@@ -352,7 +338,7 @@ pub async fn case_action(
             Ok(input) => cases::resume(db, &actor, now, &case, &input).await,
             Err(e) => Err(e),
         },
-        "extend" => match date_field(&f.collective_until, "collective_until") {
+        "extend" => match date_field("collective_until", &f.collective_until) {
             Ok(collective_until) => {
                 let input = Extend {
                     reason: f.reason.clone(),

@@ -15,7 +15,7 @@ use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::cases::{self, Case, CaseDetail, Close, Extend, FileCase, in_scope};
+use super::cases::{self, Case, CaseDetail, Close, Extend, FileCase};
 use super::clock::{PauseInput, ResumeInput};
 use super::leads::{self, Lead, NewLead};
 use crate::platform::auth::access::roles::{REGULATORS, SYS_ADMIN};
@@ -31,8 +31,9 @@ use jianguan_rules::Role;
 /// heads.
 pub const LEAD_MAKERS: &[Role] = &[Role::Inspector, Role::DeptAdmin, Role::Leader];
 
-/// Who takes the head's decisions (市场监督管理部门负责人).
-pub const HEADS: &[Role] = &[Role::DeptAdmin, Role::Leader];
+/// Who takes the head's decisions (市场监督管理部门负责人); whose matters:
+/// `jianguan_rules::enforcement::decides`.
+pub const HEADS: &[Role] = jianguan_rules::enforcement::HEAD_ROLES;
 
 pub fn routes() -> Vec<RouteDef> {
     use super::calendar;
@@ -83,7 +84,7 @@ pub fn routes() -> Vec<RouteDef> {
 
 /// Whether the caller is a head of this department.
 pub fn is_head(user: &CurrentUser, department_id: i64) -> bool {
-    HEADS.contains(&user.role()) && user.department.as_ref().is_some_and(|d| d.id == department_id)
+    jianguan_rules::enforcement::decides(user.role(), user.department.as_ref().map(|d| d.id), department_id)
 }
 
 /// Refuse a head's decision to anyone but a head of the department.
@@ -104,7 +105,7 @@ pub async fn visible_lead(state: &AppState, user: &CurrentUser, id: &str) -> App
     let lead = leads::by_id(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("线索"))?;
-    if !in_scope(&user.scope(), &lead.department_division) {
+    if !user.scope().covers_code(&lead.department_division) {
         return Err(AppError::out_of_scope());
     }
     Ok(lead)
@@ -116,7 +117,7 @@ pub async fn visible_case(state: &AppState, user: &CurrentUser, id: &str) -> App
     let case = cases::by_id(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("案件"))?;
-    if !in_scope(&user.scope(), &case.department_division) {
+    if !user.scope().covers_code(&case.department_division) {
         return Err(AppError::out_of_scope());
     }
     Ok(case)

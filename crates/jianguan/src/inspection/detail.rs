@@ -188,7 +188,7 @@ pub async fn rectifications_api(
 ) -> AppResult<Json<RectificationList>> {
     let rectifications = match &user.department {
         Some(d) => {
-            let today = crate::audit::store::china_day(state.clock.now());
+            let today = state.clock.today();
             links::rectifications(&state.db, d.id, today).await?
         }
         None => Vec::new(),

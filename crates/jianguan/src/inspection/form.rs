@@ -9,7 +9,6 @@
 use askama::Template;
 use axum::extract::{Multipart, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -23,7 +22,7 @@ use crate::catalog::store as catalog;
 use crate::platform::auth::CurrentUser;
 use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::platform::web::AppState;
-use crate::platform::web::extract::{list_field, multipart_form};
+use crate::platform::web::extract::{date_field, list_field, multipart_form};
 use crate::platform::web::templates::{Layout, form_error, layout, render};
 use crate::registry::routes::visible_entity;
 
@@ -159,7 +158,7 @@ async fn build(
     }
     let entity = visible_entity(state, user, uscc).await?;
     page.entity_name = entity.name.clone();
-    let today = crate::audit::store::china_day(state.clock.now());
+    let today = state.clock.today();
     page.visits = Some(alerts::recent_visits(&state.db, &entity.uscc, today).await?);
     let Some(dept) = &user.department else {
         return Ok(page);
@@ -238,7 +237,7 @@ pub async fn new_page(
             (Some(s), None) if !store::label(&SOURCES, s).is_empty() => s.clone(),
             _ => "adhoc".into(),
         },
-        inspected_on: crate::audit::store::china_day(state.clock.now()).to_string(),
+        inspected_on: state.clock.today().to_string(),
         team: if user.role() == jianguan_rules::Role::Inspector {
             user.user.username.clone()
         } else {
@@ -336,16 +335,7 @@ pub async fn submit(State(state): State<AppState>, user: CurrentUser, mut multip
 }
 
 fn to_input(uscc: &str, items: &[String], f: &Fields, one: &BTreeMap<String, String>) -> AppResult<NewInspection> {
-    let date = |field: &str, s: &str| -> AppResult<Option<NaiveDate>> {
-        if s.trim().is_empty() {
-            return Ok(None);
-        }
-        s.trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| AppError::field(ErrorCode::ValidationFailed, field, "日期格式应为 年-月-日"))
-    };
-    let inspected_on = date("inspected_on", &f.inspected_on)?
+    let inspected_on = date_field("inspected_on", &f.inspected_on)?
         .ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "inspected_on", "请填写检查日期"))?;
     let mut answers: BTreeMap<(String, i32), AnswerInput> = BTreeMap::new();
     for (k, v) in one {
@@ -386,7 +376,7 @@ fn to_input(uscc: &str, items: &[String], f: &Fields, one: &BTreeMap<String, Str
         checkin_id: id(&f.checkin_id),
         no_checkin_reason: f.no_checkin_reason.clone(),
         answers: answers.into_values().collect(),
-        rectify_by: date("rectify_by", &f.rectify_by)?,
+        rectify_by: date_field("rectify_by", &f.rectify_by)?,
         corrects: id(&f.corrects),
         follows_up: id(&f.follows_up),
         joint_with: id(&f.joint_with),

@@ -38,16 +38,12 @@ async fn other(db: &Db, id: i64, field: &str) -> AppResult<Other> {
     })
 }
 
-fn bad(field: &str, msg: impl Into<String>) -> AppError {
-    AppError::field(ErrorCode::ValidationFailed, field, msg)
-}
-
 /// Check the links of a new record of `dept` about `uscc`.
 pub async fn check(db: &Db, dept: &Department, uscc: &str, input: &NewInspection) -> AppResult<()> {
     if let Some(id) = input.corrects {
         let o = other(db, id, "corrects").await?;
         if o.uscc != uscc || o.department_id != dept.id {
-            return Err(bad("corrects", "只能更正本部门对同一主体的检查记录"));
+            return Err(AppError::invalid("corrects", "只能更正本部门对同一主体的检查记录"));
         }
         if let Some(by) = corrected_by(db, id).await? {
             return Err(AppError::field(
@@ -57,16 +53,16 @@ pub async fn check(db: &Db, dept: &Department, uscc: &str, input: &NewInspection
             ));
         }
         if input.notes.trim().chars().count() < 4 {
-            return Err(bad("notes", "更正记录须在情况说明中写明更正的原因"));
+            return Err(AppError::invalid("notes", "更正记录须在情况说明中写明更正的原因"));
         }
     }
     if let Some(id) = input.follows_up {
         let o = other(db, id, "follows_up").await?;
         if o.uscc != uscc || o.department_id != dept.id {
-            return Err(bad("follows_up", "只能复查本部门对同一主体的整改要求"));
+            return Err(AppError::invalid("follows_up", "只能复查本部门对同一主体的整改要求"));
         }
         if let Some(by) = corrected_by(db, id).await? {
-            return Err(bad(
+            return Err(AppError::invalid(
                 "follows_up",
                 format!("检查记录 {id} 已由记录 {by} 更正，请复查更正后的记录"),
             ));
@@ -79,19 +75,22 @@ pub async fn check(db: &Db, dept: &Department, uscc: &str, input: &NewInspection
             ));
         }
         if input.inspected_on < o.inspected_on {
-            return Err(bad("inspected_on", "复查日期不能早于原检查日期"));
+            return Err(AppError::invalid("inspected_on", "复查日期不能早于原检查日期"));
         }
     }
     if let Some(id) = input.joint_with {
         let o = other(db, id, "joint_with").await?;
         if o.joint_with.is_some() {
-            return Err(bad("joint_with", "请关联联合检查的第一份记录"));
+            return Err(AppError::invalid("joint_with", "请关联联合检查的第一份记录"));
         }
         if o.uscc != uscc || o.inspected_on != input.inspected_on {
-            return Err(bad("joint_with", "联合检查各部门的记录须为同一主体、同一日期"));
+            return Err(AppError::invalid(
+                "joint_with",
+                "联合检查各部门的记录须为同一主体、同一日期",
+            ));
         }
         if input.source != "joint" {
-            return Err(bad("source", "联合检查的记录来源应为“联合检查”"));
+            return Err(AppError::invalid("source", "联合检查的记录来源应为“联合检查”"));
         }
         let parts = visit(db, id).await?;
         let replaces_own_part = match input.corrects {
@@ -99,7 +98,7 @@ pub async fn check(db: &Db, dept: &Department, uscc: &str, input: &NewInspection
             None => false,
         };
         if parts.contains(&dept.id) && !replaces_own_part {
-            return Err(bad("joint_with", "本部门已登记该次联合检查的记录"));
+            return Err(AppError::invalid("joint_with", "本部门已登记该次联合检查的记录"));
         }
     }
     Ok(())

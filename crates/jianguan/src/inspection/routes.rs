@@ -240,7 +240,7 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser, RawQuery(raw
     if let Some(q) = raw.filter(|q| q.contains("uscc=")) {
         return Ok(Redirect::to(&format!("/inspections/new?{q}")).into_response());
     }
-    let today = crate::audit::store::china_day(state.clock.now());
+    let today = state.clock.today();
     let (rows, rectifications) = match &user.department {
         Some(d) => (
             store::for_department(&state.db, d.id, 50).await?,

@@ -120,7 +120,7 @@ async fn users_view(state: &AppState, user: &CurrentUser, error: Option<String>)
         departments: store::list_departments(&state.db, &scope).await?,
         roles,
         error,
-        today: crate::audit::store::china_day(state.clock.now()),
+        today: state.clock.today(),
         now: state.clock.now(),
         specialties: super::model::SPECIALTIES.to_vec(),
     })

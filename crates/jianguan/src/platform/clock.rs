@@ -27,6 +27,11 @@ impl Clock {
         jianguan_rules::audit::audit_time(t)
     }
 
+    /// Today in China Standard Time, the day supervision work is counted in.
+    pub fn today(&self) -> chrono::NaiveDate {
+        crate::audit::store::china_day(self.now())
+    }
+
     pub fn advance(&self, by: Duration) {
         if let Clock::Manual(t) = self {
             let mut g = t.lock().unwrap_or_else(|p| p.into_inner());

@@ -369,6 +369,12 @@ impl AppError {
         }
     }
 
+    /// A field is missing or invalid (`validation_failed`), with the
+    /// message in Chinese.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::field(ErrorCode::ValidationFailed, field, message)
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::new(ErrorCode::NotFound, format!("{what} not found"))
     }

@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::routing::get;
 use jianguan_rules::Role;
 
-use crate::audit::store::{self as audit_store, Checkpoint, china_day};
+use crate::audit::store::{self as audit_store, Checkpoint};
 use crate::org::store as org_store;
 use crate::platform::auth::access::MaybeUser;
 use crate::platform::auth::{Access, CurrentUser};
@@ -72,7 +72,7 @@ async fn workbench(State(state): State<AppState>, user: CurrentUser) -> AppResul
     let scope = user.scope();
     let (departments, users) = org_store::counts(&state.db, &scope).await?;
     let (audit_entries, _) = audit_store::head(&state.db).await?;
-    let today = china_day(state.clock.now());
+    let today = state.clock.today();
     let cert = user.user.cert_no.as_ref().map(|n| {
         let until = user.user.cert_valid_until;
         let st = match until {

@@ -164,7 +164,7 @@ pub async fn visible_entity(state: &AppState, user: &CurrentUser, code: &str) ->
         .ok_or_else(|| AppError::not_found("entity"))?;
     let ok = match user.role() {
         Role::Enterprise => user.user.uscc.as_deref() == Some(uscc.as_str()),
-        _ => jianguan_rules::DivisionCode::parse(&entity.division_code).is_ok_and(|d| user.scope().covers(&d)),
+        _ => user.scope().covers_code(&entity.division_code),
     };
     if !ok {
         return Err(AppError::out_of_scope());

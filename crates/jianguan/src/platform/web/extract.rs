@@ -164,3 +164,15 @@ pub fn list_field(s: &str) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// An optional date typed into a form field (`2026-11-24`, as a date input
+/// sends it); empty is none, anything else a `validation_failed` on `field`.
+pub fn date_field(field: &str, s: &str) -> AppResult<Option<chrono::NaiveDate>> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse()
+        .map(Some)
+        .map_err(|_| AppError::invalid(field, "日期格式应为 年-月-日"))
+}
