@@ -14,6 +14,7 @@ pub mod division;
 pub mod draw;
 pub mod enforcement;
 pub mod industry;
+pub mod jurisdiction;
 pub mod login;
 pub mod scan;
 pub mod strata;

@@ -59,6 +59,10 @@ pub async fn load(db: &Db, clock: &Clock, jiangan: &Department, team: &[String])
         found_on: Some(today - Duration::days(days_ago)),
         act_ended_on: Some(today - Duration::days(days_ago + 3)),
         grave: false,
+        ground: None,
+        ground_place: None,
+        ground_department: None,
+        ground_reference: None,
     };
     let at = |days_ago: i64| now - Duration::days(days_ago);
     // A complaint nobody has decided on: past its 15 working days.

@@ -211,6 +211,11 @@ async fn load_draws(
         specialty: None,
     };
     let id = schedule(db, &Actor::Cli, now - Duration::days(45), jiangan, &joint).await?;
+    // The province drug administration joins by accepting (联合抽查 is by
+    // agreement, not by naming).
+    if let Some(yjj) = crate::org::store::department_by_code(db, "420000-YJJ").await? {
+        crate::draws::store::answer(db, &Actor::Cli, now - Duration::days(45), id, &yjj, true).await?;
+    }
     let task = run(db, &Actor::Cli, now - Duration::days(41), id, "3051.27").await?;
     // Carried out: each drawn entity inspected under the district's item.
     if let Some(result) = task.result {

@@ -37,6 +37,18 @@ pub fn routes() -> Vec<RouteDef> {
         ),
         def(
             Method::POST,
+            "/api/v1/draws/{id}/accept",
+            Access::Roles(PARTNER_HEADS),
+            post(accept),
+        ),
+        def(
+            Method::POST,
+            "/api/v1/draws/{id}/decline",
+            Access::Roles(PARTNER_HEADS),
+            post(decline),
+        ),
+        def(
+            Method::POST,
             "/api/v1/draws/{id}/draw",
             Access::Roles(ADMINS),
             post(run),
@@ -71,6 +83,12 @@ pub fn routes() -> Vec<RouteDef> {
         def(Method::GET, "/draws/{id}", Access::Roles(REGULATORS), get(detail_page)),
         def(
             Method::POST,
+            "/draws/{id}/answer",
+            Access::Roles(PARTNER_HEADS),
+            post(answer_submit),
+        ),
+        def(
+            Method::POST,
             "/draws/{id}/draw",
             Access::Roles(ADMINS),
             post(draw_submit),
@@ -78,6 +96,19 @@ pub fn routes() -> Vec<RouteDef> {
         def(Method::GET, "/portal/draws", Access::Public, get(portal_list)),
         def(Method::GET, "/portal/draws/{id}", Access::Public, get(portal_detail)),
     ]
+}
+
+/// Who answers for a partner department: its administrators and heads.
+const PARTNER_HEADS: &[jianguan_rules::Role] = &[jianguan_rules::Role::DeptAdmin, jianguan_rules::Role::Leader];
+
+/// A task the caller reads: its department's, a same-kind lower
+/// department's, or one it was asked to join (`CurrentUser::check_work`).
+async fn visible(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Task> {
+    let task = store::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("draw task"))?;
+    user.check_work(task.owner().as_ref(), &task.partner_ids())?;
+    Ok(task)
 }
 
 /// Only the lead department's administrators (or the system
@@ -128,18 +159,44 @@ pub struct TaskOne {
     pub task: Task,
 }
 
-/// Every random-inspection task.
+/// The tasks the caller reads: its department's, same-kind lower
+/// departments', and joint tasks it was asked to join.
 #[utoipa::path(get, path = "/api/v1/draws", tag = "draw", security(("bearer" = [])), responses((status = 200, body = TaskList)))]
-pub async fn list(State(state): State<AppState>) -> AppResult<Json<TaskList>> {
+pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<TaskList>> {
     Ok(Json(TaskList {
-        tasks: store::list(&state.db).await?,
+        tasks: store::list(&state.db, &user.work_sql()).await?,
     }))
 }
 
-/// Schedule a task for the caller's department: freeze the object and
-/// inspector directories and publish the commitment.
+/// A partner department accepts a proposed joint task; when the last
+/// partner has, the directories are frozen and the commitment published.
+#[utoipa::path(post, path = "/api/v1/draws/{id}/accept", tag = "draw", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = TaskOne), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn accept(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Json<TaskOne>> {
+    let dept = user.department.as_ref().ok_or_else(AppError::forbidden)?;
+    let task = store::answer(&state.db, &user.actor(), state.clock.now(), id, dept, true).await?;
+    Ok(Json(TaskOne { task }))
+}
+
+/// A partner department declines a proposed joint task; the proposal ends.
+#[utoipa::path(post, path = "/api/v1/draws/{id}/decline", tag = "draw", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = TaskOne), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn decline(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<TaskOne>> {
+    let dept = user.department.as_ref().ok_or_else(AppError::forbidden)?;
+    let task = store::answer(&state.db, &user.actor(), state.clock.now(), id, dept, false).await?;
+    Ok(Json(TaskOne { task }))
+}
+
+/// Schedule a task for the caller's department over regions in its own
+/// region: freeze the object and inspector directories and publish the
+/// commitment, or, with partners, propose it to them (`proposed` until each
+/// accepts).
 #[utoipa::path(post, path = "/api/v1/draws", tag = "draw", security(("bearer" = [])), request_body = TaskSpec,
-    responses((status = 201, body = TaskOne), (status = 422, description = "validation_failed, catalog_item_not_published", body = Problem)))]
+    responses((status = 201, body = TaskOne), (status = 403, description = "no_jurisdiction: a region outside the department's", body = Problem), (status = 422, description = "validation_failed, catalog_item_not_published", body = Problem)))]
 pub async fn schedule(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -156,11 +213,10 @@ pub async fn schedule(
 /// One task (the secret only once drawn).
 #[utoipa::path(get, path = "/api/v1/draws/{id}", tag = "draw", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = TaskOne), (status = 404, body = Problem)))]
-pub async fn one(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Json<TaskOne>> {
-    let task = store::get(&state.db, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("draw task"))?;
-    Ok(Json(TaskOne { task }))
+pub async fn one(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Json<TaskOne>> {
+    Ok(Json(TaskOne {
+        task: visible(&state, &user, id).await?,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -238,6 +294,7 @@ pub async fn public_results(
 ) -> AppResult<Response> {
     let task = store::get(&state.db, id)
         .await?
+        .filter(Task::is_published)
         .ok_or_else(|| AppError::not_found("draw task"))?;
     let results = store::results(&state.db, &task).await?;
     if q.format.as_deref() == Some("csv") {
@@ -273,7 +330,7 @@ pub async fn public_results(
 #[utoipa::path(get, path = "/api/v1/public/draws", tag = "public", responses((status = 200, body = TaskList)))]
 pub async fn public_list(State(state): State<AppState>) -> AppResult<Json<TaskList>> {
     Ok(Json(TaskList {
-        tasks: store::list(&state.db)
+        tasks: store::list_published(&state.db)
             .await?
             .into_iter()
             .map(store::public_view)
@@ -292,6 +349,7 @@ pub async fn public_list(State(state): State<AppState>) -> AppResult<Json<TaskLi
 pub async fn public_bundle(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Json<Bundle>> {
     let task = store::get(&state.db, id)
         .await?
+        .filter(Task::is_published)
         .ok_or_else(|| AppError::not_found("draw task"))?;
     if store::uses_internal_grades(&task) {
         return Err(AppError::new(
@@ -302,11 +360,13 @@ pub async fn public_bundle(State(state): State<AppState>, Path(id): Path<i64>) -
     Ok(Json(store::bundle(&state.db, id).await?))
 }
 
-/// The verification bundle of any drawn task, for regulators (including
-/// tasks stratified by internal risk grades).
+/// The verification bundle of a drawn task the caller reads (including
+/// tasks stratified by internal risk grades), for regulators of the
+/// departments that ran it and their same-kind superiors.
 #[utoipa::path(get, path = "/api/v1/draws/{id}/bundle", tag = "draw", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = Object), (status = 404, body = Problem), (status = 409, description = "not drawn yet", body = Problem)))]
-pub async fn bundle(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Json<Bundle>> {
+pub async fn bundle(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Json<Bundle>> {
+    visible(&state, &user, id).await?;
     Ok(Json(store::bundle(&state.db, id).await?))
 }
 
@@ -358,7 +418,10 @@ async fn list_page_for(
     };
     Ok(ListPage {
         layout: layout(user, "双随机抽查", if public { "/portal/draws" } else { "/draws" }),
-        tasks: store::list(&state.db).await?,
+        tasks: match user {
+            Some(u) if !public => store::list(&state.db, &u.work_sql()).await?,
+            _ => store::list_published(&state.db).await?,
+        },
         public,
         can_write,
         items,
@@ -440,6 +503,8 @@ pub struct DetailPage {
     pub task: Task,
     pub public: bool,
     pub can_draw: bool,
+    /// The caller answers for a partner department asked to join.
+    pub may_answer: bool,
     pub error: Option<String>,
     /// code → name
     pub names: HashMap<String, String>,
@@ -464,10 +529,14 @@ async fn detail(
     public: bool,
     error: Option<String>,
 ) -> AppResult<DetailPage> {
-    let task = store::get(&state.db, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("draw task"))?;
-    let task = if public { store::public_view(task) } else { task };
+    let task = match (public, user) {
+        (false, Some(u)) => visible(state, u, id).await?,
+        _ => store::get(&state.db, id)
+            .await?
+            .filter(Task::is_published)
+            .map(store::public_view)
+            .ok_or_else(|| AppError::not_found("draw task"))?,
+    };
     let mut names = HashMap::new();
     let mut outcomes = HashMap::new();
     for r in store::results(&state.db, &task).await? {
@@ -476,7 +545,18 @@ async fn detail(
         }
         names.insert(r.uscc, r.name);
     }
+    let may_answer = !public
+        && task.status == "proposed"
+        && user.is_some_and(|u| {
+            PARTNER_HEADS.contains(&u.role())
+                && u.department.as_ref().is_some_and(|d| {
+                    task.partner_answers
+                        .iter()
+                        .any(|p| p.department_id == d.id && p.answer == "pending")
+                })
+        });
     Ok(DetailPage {
+        may_answer,
         layout: layout(user, &task.title, if public { "/portal/draws" } else { "/draws" }),
         can_draw: !public
             && task.status == "scheduled"
@@ -519,6 +599,42 @@ pub async fn draw_submit(
 ) -> AppResult<Response> {
     may_draw(&state, &user, id).await?;
     match store::run(&state.db, &user.actor(), state.clock.now(), id, &f.public_value).await {
+        Ok(_) => Ok(Redirect::to(&format!("/draws/{id}")).into_response()),
+        Err(e) => {
+            let page = detail(&state, Some(&user), id, false, None).await?;
+            form_error(e, page, |p, m| p.error = Some(m))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    /// `accept` or `decline`.
+    #[serde(default)]
+    pub answer: String,
+}
+
+/// `POST /draws/{id}/answer`: a partner department's answer from the page.
+pub async fn answer_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<AnswerForm>,
+) -> AppResult<Response> {
+    let result = async {
+        let dept = user.department.as_ref().ok_or_else(AppError::forbidden)?;
+        store::answer(
+            &state.db,
+            &user.actor(),
+            state.clock.now(),
+            id,
+            dept,
+            f.answer == "accept",
+        )
+        .await
+    }
+    .await;
+    match result {
         Ok(_) => Ok(Redirect::to(&format!("/draws/{id}")).into_response()),
         Err(e) => {
             let page = detail(&state, Some(&user), id, false, None).await?;

@@ -22,6 +22,7 @@ use crate::catalog::plans::directory_sample;
 use crate::catalog::store as catalog;
 use crate::org::model::Department;
 use crate::org::store as org;
+use crate::platform::auth::jurisdiction::WorkSql;
 use crate::platform::db::Db;
 use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::{on_db, on_tx};
@@ -111,11 +112,21 @@ impl Inputs {
 pub struct Task {
     pub id: i64,
     pub title: String,
+    #[serde(skip)]
+    pub department_id: i64,
+    #[serde(skip)]
+    pub department_kind: String,
+    #[serde(skip)]
+    pub department_division: String,
     pub department_code: String,
     pub department_name: String,
+    /// Partner departments of a joint task and their answers: a task with
+    /// partners is `proposed` until every one has accepted.
+    pub partner_answers: Vec<PartnerAnswer>,
     #[schema(value_type = Object)]
     pub spec: TaskSpec,
-    /// `scheduled` (committed, not drawn) or `drawn`.
+    /// `proposed` (a joint task awaiting its partners), `declined` (a
+    /// partner declined), `scheduled` (committed, not drawn) or `drawn`.
     pub status: String,
     pub algorithm: String,
     pub candidates: i64,
@@ -132,18 +143,57 @@ pub struct Task {
     pub drawn_at: Option<DateTime<Utc>>,
 }
 
-impl Task {
-    pub fn status_zh(&self) -> &'static str {
-        if self.status == "drawn" {
-            "已抽取"
-        } else {
-            "已公示承诺，待抽取"
+/// A partner department's answer to a joint task.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct PartnerAnswer {
+    #[serde(skip)]
+    pub department_id: i64,
+    pub department_code: String,
+    pub department_name: String,
+    /// `pending`, `accepted` or `declined`.
+    pub answer: String,
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+impl PartnerAnswer {
+    pub fn answer_zh(&self) -> &'static str {
+        match self.answer.as_str() {
+            "accepted" => "已同意",
+            "declined" => "已拒绝",
+            _ => "待答复",
         }
     }
 }
 
-/// Build the directories for `spec` led by `lead`, freeze them, commit to a
-/// fresh secret, and store the task as `scheduled`.
+impl Task {
+    pub fn status_zh(&self) -> &'static str {
+        match self.status.as_str() {
+            "drawn" => "已抽取",
+            "proposed" => "待联合部门同意",
+            "declined" => "联合部门未同意",
+            _ => "已公示承诺，待抽取",
+        }
+    }
+
+    /// The lead department, for jurisdiction checks.
+    pub fn owner(&self) -> Option<crate::platform::auth::jurisdiction::Dept> {
+        crate::platform::auth::jurisdiction::owner(self.department_id, &self.department_kind, &self.department_division)
+    }
+
+    /// Departments that joined (or were asked to join) the task.
+    pub fn partner_ids(&self) -> Vec<i64> {
+        self.partner_answers.iter().map(|p| p.department_id).collect()
+    }
+
+    /// Committed to the public: scheduled or drawn.
+    pub fn is_published(&self) -> bool {
+        matches!(self.status.as_str(), "scheduled" | "drawn")
+    }
+}
+
+/// Schedule a task for `spec` led by `lead`. Without partners its
+/// directories are frozen and committed at once (`scheduled`); with
+/// partners it is `proposed` until each partner accepts ([`answer`]).
 pub async fn schedule(
     db: &Db,
     actor: &Actor,
@@ -151,6 +201,157 @@ pub async fn schedule(
     lead: &Department,
     spec: &TaskSpec,
 ) -> AppResult<i64> {
+    let checked = check(db, lead, spec).await?;
+    if checked.departments.len() == 1 {
+        let frozen = freeze(db, lead, spec, &checked).await?;
+        let mut tx = db.begin().await?;
+        let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
+            "insert into draw_tasks (title, department_id, spec, status, algorithm, inputs, candidates, commitment, snapshot_digest,
+                 inspector_digest, secret, created_by, scheduled_at)
+             values ($1, $2, $3, 'proposed', $4, '{}', 0, '', '', '', '', $5, $6) returning id")
+            .bind(spec.title.trim()).bind(lead.id).bind(&checked.spec_json).bind(ALGORITHM)
+            .bind(actor.as_string()).bind(now).fetch_one(&mut *c).await?);
+        commit_frozen(&mut tx, actor, now, id, &frozen).await?;
+        tx.commit().await?;
+        return Ok(id);
+    }
+    let mut tx = db.begin().await?;
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "insert into draw_tasks (title, department_id, spec, status, algorithm, inputs, candidates, commitment, snapshot_digest,
+             inspector_digest, secret, created_by, scheduled_at)
+         values ($1, $2, $3, 'proposed', $4, '{}', 0, '', '', '', '', $5, $6) returning id")
+        .bind(spec.title.trim()).bind(lead.id).bind(&checked.spec_json).bind(ALGORITHM)
+        .bind(actor.as_string()).bind(now).fetch_one(&mut *c).await?);
+    for d in checked.departments.iter().skip(1) {
+        on_tx!(tx, c => sqlx::query("insert into draw_partners (task_id, department_id, answer) values ($1, $2, 'pending')")
+            .bind(id).bind(d.id).execute(&mut *c).await?.rows_affected());
+    }
+    record(
+        &mut tx,
+        now,
+        actor,
+        "draw.proposed",
+        ("draw_task", &id.to_string()),
+        &json!({"partners": checked.departments.iter().skip(1).map(|d| &d.code).collect::<Vec<_>>()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A partner department answers a proposed joint task. When the last
+/// partner accepts, the directories are frozen and the commitment
+/// published; one refusal ends the proposal. Only a department asked may
+/// answer, and only while the task is proposed.
+pub async fn answer(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: i64,
+    partner: &Department,
+    accept: bool,
+) -> AppResult<Task> {
+    let task = get(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
+    if !task.partner_answers.iter().any(|p| p.department_id == partner.id) {
+        return Err(AppError::new(ErrorCode::Forbidden, "本部门不是该任务的联合部门"));
+    }
+    if task.status != "proposed" {
+        return Err(AppError::new(ErrorCode::Conflict, "该任务已不在待联合部门答复状态"));
+    }
+    let answer = if accept { "accepted" } else { "declined" };
+    let mut tx = db.begin().await?;
+    let n = on_tx!(tx, c => sqlx::query(
+        "update draw_partners set answer = $3, answered_by = $4, answered_at = $5
+         where task_id = $1 and department_id = $2 and answer = 'pending'")
+        .bind(id).bind(partner.id).bind(answer).bind(actor.as_string()).bind(now).execute(&mut *c).await?.rows_affected());
+    if n != 1 {
+        return Err(AppError::new(ErrorCode::Conflict, "本部门已答复该任务"));
+    }
+    record(
+        &mut tx,
+        now,
+        actor,
+        if accept {
+            "draw.partner_accepted"
+        } else {
+            "draw.partner_declined"
+        },
+        ("draw_task", &id.to_string()),
+        &json!({"department_id": partner.id}),
+    )
+    .await?;
+    let waiting = task
+        .partner_answers
+        .iter()
+        .any(|p| p.department_id != partner.id && p.answer != "accepted");
+    if !accept {
+        on_tx!(tx, c => sqlx::query("update draw_tasks set status = 'declined' where id = $1 and status = 'proposed'")
+            .bind(id).execute(&mut *c).await?.rows_affected());
+    } else if !waiting {
+        // Every partner has agreed: freeze the directories now, so that
+        // the inspectors drawn are those of departments that joined.
+        let lead = org::department_by_code(db, &task.department_code)
+            .await?
+            .ok_or_else(|| AppError::internal("draw task without its department"))?;
+        let checked = check(db, &lead, &task.spec).await?;
+        let frozen = freeze(db, &lead, &task.spec, &checked).await?;
+        commit_frozen(&mut tx, actor, now, id, &frozen).await?;
+    }
+    tx.commit().await?;
+    get(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))
+}
+
+/// What [`check`] established about a spec.
+struct Checked {
+    /// The lead department first, then the partners.
+    departments: Vec<Department>,
+    items: Vec<crate::catalog::model::CatalogItem>,
+    regions: Vec<String>,
+    spec_json: String,
+}
+
+/// The directories and commitment of a task, ready to store.
+struct Frozen {
+    inputs_json: String,
+    candidates: i64,
+    commitment: String,
+    snapshot_digest: String,
+    inspector_digest: String,
+    secret: String,
+}
+
+async fn commit_frozen(
+    tx: &mut crate::platform::db::Tx,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: i64,
+    f: &Frozen,
+) -> AppResult<()> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "update draw_tasks set status = 'scheduled', inputs = $2, candidates = $3, commitment = $4, snapshot_digest = $5,
+             inspector_digest = $6, secret = $7, scheduled_at = $8 where id = $1 and status = 'proposed'")
+        .bind(id).bind(&f.inputs_json).bind(f.candidates).bind(&f.commitment).bind(&f.snapshot_digest)
+        .bind(&f.inspector_digest).bind(&f.secret).bind(now).execute(&mut *c).await?.rows_affected());
+    if n != 1 {
+        return Err(AppError::new(ErrorCode::Conflict, "该任务已不在待联合部门答复状态"));
+    }
+    record(
+        tx,
+        now,
+        actor,
+        "draw.scheduled",
+        ("draw_task", &id.to_string()),
+        &json!({"commitment": f.commitment, "snapshot_digest": f.snapshot_digest, "inspector_digest": f.inspector_digest,
+                "candidates": f.candidates, "algorithm": ALGORITHM}),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Validate a spec for `lead`: title, period, specialty, plan, partners,
+/// items of the participating kinds, and regions within the lead
+/// department's own region (程序规定第八条: a department acts in its area).
+async fn check(db: &Db, lead: &Department, spec: &TaskSpec) -> AppResult<Checked> {
     if spec.title.trim().is_empty() {
         return Err(AppError::invalid("title", "必填"));
     }
@@ -195,6 +396,9 @@ pub async fn schedule(
             departments.push(d);
         }
     }
+    if departments.len() > 6 {
+        return Err(AppError::invalid("partners", "联合抽查的部门不超过6个"));
+    }
     let mut items = Vec::new();
     for code in &spec.items {
         let item = catalog::get(db, code)
@@ -221,14 +425,45 @@ pub async fn schedule(
     } else {
         spec.regions.clone()
     };
-    let mut patterns = Vec::new();
+    let lead_division = lead
+        .division()
+        .ok_or_else(|| AppError::internal("department without a valid division"))?;
+    let mut parsed = Vec::new();
     for r in &regions {
+        parsed.push(jianguan_rules::DivisionCode::parse(r).map_err(|e| AppError::invalid("regions", e.to_string()))?);
+    }
+    if let Err(outside) = jianguan_rules::jurisdiction::regions_within(&lead_division, &parsed) {
+        return Err(AppError::field(
+            ErrorCode::NoJurisdiction,
+            "regions",
+            format!("区域 {outside} 不在本部门辖区 {lead_division} 内，只能在本辖区内抽查"),
+        ));
+    }
+    let spec_json = serde_json::to_string(&TaskSpec {
+        regions: regions.clone(),
+        ..spec.clone()
+    })
+    .map_err(AppError::internal)?;
+    Ok(Checked {
+        departments,
+        items,
+        regions,
+        spec_json,
+    })
+}
+
+/// Build the object and inspector directories of a checked spec and commit
+/// to a fresh secret.
+async fn freeze(db: &Db, lead: &Department, spec: &TaskSpec, checked: &Checked) -> AppResult<Frozen> {
+    let (departments, items, regions) = (&checked.departments, &checked.items, &checked.regions);
+    let mut patterns = Vec::new();
+    for r in regions {
         let d = jianguan_rules::DivisionCode::parse(r).map_err(|e| AppError::invalid("regions", e.to_string()))?;
         patterns.push(d.like_pattern());
     }
     // Object directory: active entities in the regions covered by any item.
     let mut codes = BTreeSet::new();
-    for item in &items {
+    for item in items {
         for like in &patterns {
             codes.extend(directory_sample(db, &item.content.scope, like, i64::MAX).await?);
         }
@@ -307,7 +542,7 @@ pub async fn schedule(
     // Inspector directory: certified inspectors of the departments, valid
     // through the task's period (行政处罚法第四十二条).
     let mut inspectors = Vec::new();
-    for d in &departments {
+    for d in departments {
         let rows: Vec<(String, String)> = on_db!(db, pool => sqlx::query_as(
             "select username, specialties from users where department_id = $1 and role = 'inspector' and active = true
              and cert_valid_until >= $2 order by username")
@@ -334,6 +569,9 @@ pub async fn schedule(
     };
     // Recusal (回避): whoever inspected the entity under one of the items
     // last time is not drawn for it again.
+    // Only inspectors in this task's directory can be recused: a past team
+    // may hold people of other departments or who left (the draw refuses
+    // recusals of unknown inspectors).
     let mut recusals: Vec<Recusal> = recent_teams(db, &item_codes)
         .await?
         .into_iter()
@@ -343,6 +581,7 @@ pub async fn schedule(
                 code: code.clone(),
             })
         })
+        .filter(|r| inspectors.iter().any(|i| i.id == r.inspector))
         .collect();
     // ... nor whoever declared a conflict of interest with the entity.
     let declared: Vec<(String, String)> = on_db!(db, pool => sqlx::query_as(
@@ -371,31 +610,14 @@ pub async fn schedule(
         recusals,
     };
     let inputs_json = serde_json::to_string(&inputs).map_err(AppError::internal)?;
-    let spec_json = serde_json::to_string(&TaskSpec {
-        regions,
-        ..spec.clone()
+    Ok(Frozen {
+        inputs_json,
+        candidates: n,
+        commitment,
+        snapshot_digest,
+        inspector_digest,
+        secret: hex::encode(secret),
     })
-    .map_err(AppError::internal)?;
-    let mut tx = db.begin().await?;
-    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
-        "insert into draw_tasks (title, department_id, spec, status, algorithm, inputs, candidates, commitment, snapshot_digest,
-             inspector_digest, secret, created_by, scheduled_at)
-         values ($1, $2, $3, 'scheduled', $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id")
-        .bind(spec.title.trim()).bind(lead.id).bind(&spec_json).bind(ALGORITHM).bind(&inputs_json).bind(n)
-        .bind(&commitment).bind(&snapshot_digest).bind(&inspector_digest).bind(hex::encode(secret))
-        .bind(actor.as_string()).bind(now).fetch_one(&mut *c).await?);
-    record(
-        &mut tx,
-        now,
-        actor,
-        "draw.scheduled",
-        ("draw_task", &id.to_string()),
-        &json!({"commitment": commitment, "snapshot_digest": snapshot_digest, "inspector_digest": inspector_digest,
-                "candidates": n, "algorithm": ALGORITHM}),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
 }
 
 async fn inspected_since(
@@ -443,68 +665,129 @@ async fn recent_teams(db: &Db, items: &[String]) -> Result<BTreeMap<String, Vec<
     Ok(out.into_iter().map(|(k, (_, t))| (k, t)).collect())
 }
 
-type Row = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-);
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    title: String,
+    department_id: i64,
+    department_kind: String,
+    department_division: String,
+    department_code: String,
+    department_name: String,
+    spec: String,
+    status: String,
+    algorithm: String,
+    candidates: i64,
+    commitment: String,
+    snapshot_digest: String,
+    inspector_digest: String,
+    secret: String,
+    public_value: Option<String>,
+    result: Option<String>,
+    scheduled_at: DateTime<Utc>,
+    drawn_at: Option<DateTime<Utc>>,
+}
 
-const COLS: &str =
-    "t.id, t.title, d.code, d.name, t.spec, t.status, t.algorithm, t.candidates, t.commitment, t.snapshot_digest,
-    t.inspector_digest, t.secret, t.public_value, t.result, t.scheduled_at, t.drawn_at";
+const COLS: &str = "t.id, t.title, t.department_id, d.kind as department_kind, d.division_code as department_division,
+    d.code as department_code, d.name as department_name, t.spec, t.status, t.algorithm, t.candidates, t.commitment,
+    t.snapshot_digest, t.inspector_digest, t.secret, t.public_value, t.result, t.scheduled_at, t.drawn_at";
 
-fn task(r: Row) -> Result<Task, sqlx::Error> {
+fn task(r: Row, partner_answers: Vec<PartnerAnswer>) -> Result<Task, sqlx::Error> {
     let dec = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
-    let (id, title, dc, dn, spec, status, algorithm, candidates, commitment, sd, idg, secret, pv, result, at, drawn) =
-        r;
-    let drawn_now = status == "drawn";
+    let drawn_now = r.status == "drawn";
     Ok(Task {
-        id,
-        title,
-        department_code: dc,
-        department_name: dn,
-        spec: serde_json::from_str(&spec).map_err(dec)?,
-        status,
-        algorithm,
-        candidates,
-        commitment,
-        snapshot_digest: sd,
-        inspector_digest: idg,
+        id: r.id,
+        title: r.title,
+        department_id: r.department_id,
+        department_kind: r.department_kind,
+        department_division: r.department_division,
+        department_code: r.department_code,
+        department_name: r.department_name,
+        partner_answers,
+        spec: serde_json::from_str(&r.spec).map_err(dec)?,
+        status: r.status,
+        algorithm: r.algorithm,
+        candidates: r.candidates,
+        commitment: r.commitment,
+        snapshot_digest: r.snapshot_digest,
+        inspector_digest: r.inspector_digest,
         // The secret stays secret until the draw.
-        secret: drawn_now.then_some(secret),
-        public_value: pv,
-        result: result.map(|r| serde_json::from_str(&r)).transpose().map_err(dec)?,
-        scheduled_at: at,
-        drawn_at: drawn,
+        secret: drawn_now.then_some(r.secret),
+        public_value: r.public_value,
+        result: r.result.map(|r| serde_json::from_str(&r)).transpose().map_err(dec)?,
+        scheduled_at: r.scheduled_at,
+        drawn_at: r.drawn_at,
     })
+}
+
+type PartnerRow = (i64, i64, String, String, String, Option<DateTime<Utc>>);
+
+async fn tasks(db: &Db, rows: Vec<Row>) -> Result<Vec<Task>, sqlx::Error> {
+    let mut partners: HashMap<i64, Vec<PartnerAnswer>> = HashMap::new();
+    if !rows.is_empty() {
+        // A province has a few hundred tasks a year and a handful of joint
+        // ones: one read of all answers beats one query per task.
+        let all: Vec<PartnerRow> = on_db!(db, pool => sqlx::query_as(
+            "select p.task_id, p.department_id, d.code, d.name, p.answer, p.answered_at
+             from draw_partners p join departments d on d.id = p.department_id order by p.task_id, d.code")
+            .fetch_all(pool).await?);
+        for (task_id, department_id, department_code, department_name, answer, answered_at) in all {
+            partners.entry(task_id).or_default().push(PartnerAnswer {
+                department_id,
+                department_code,
+                department_name,
+                answer,
+                answered_at,
+            });
+        }
+    }
+    rows.into_iter()
+        .map(|r| {
+            let p = partners.remove(&r.id).unwrap_or_default();
+            task(r, p)
+        })
+        .collect()
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Task>, sqlx::Error> {
     let sql = format!("select {COLS} from draw_tasks t join departments d on d.id = t.department_id where t.id = $1");
     let row: Option<Row> = on_db!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?);
-    row.map(task).transpose()
+    Ok(tasks(db, row.into_iter().collect()).await?.pop())
 }
 
-/// Every task, newest first. Tasks are public from the moment they are
-/// scheduled (their commitment must be seen before the draw).
-pub async fn list(db: &Db) -> Result<Vec<Task>, sqlx::Error> {
+/// Every task, newest first, proposals included (for the assignment
+/// index, which reads drawn ones only).
+async fn list_all(db: &Db) -> Result<Vec<Task>, sqlx::Error> {
     let sql =
         format!("select {COLS} from draw_tasks t join departments d on d.id = t.department_id order by t.id desc");
     let rows: Vec<Row> = on_db!(db, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
-    rows.into_iter().map(task).collect()
+    tasks(db, rows).await
+}
+
+/// Published tasks (scheduled or drawn), newest first: public from the
+/// moment they are scheduled, since the commitment must be seen before the
+/// draw. Proposals awaiting partners are not committed yet.
+pub async fn list_published(db: &Db) -> Result<Vec<Task>, sqlx::Error> {
+    let sql = format!(
+        "select {COLS} from draw_tasks t join departments d on d.id = t.department_id
+         where t.status in ('scheduled', 'drawn') order by t.id desc"
+    );
+    let rows: Vec<Row> = on_db!(db, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
+    tasks(db, rows).await
+}
+
+/// Tasks the caller reads: of its department, of same-kind lower
+/// departments, and those it was asked to join.
+pub async fn list(db: &Db, work: &WorkSql) -> Result<Vec<Task>, sqlx::Error> {
+    let sql = format!(
+        "select {COLS} from draw_tasks t join departments d on d.id = t.department_id
+         where {} or exists (select 1 from draw_partners p where p.task_id = t.id and p.department_id = $1)
+         order by t.id desc",
+        WorkSql::clause(1)
+    );
+    let rows: Vec<Row> = on_db!(db, pool => sqlx::query_as(&sql).bind(work.own).bind(&work.kind).bind(&work.like)
+        .fetch_all(pool).await?);
+    tasks(db, rows).await
 }
 
 async fn inputs(db: &Db, id: i64) -> Result<Option<(Inputs, String)>, sqlx::Error> {
@@ -526,6 +809,12 @@ pub async fn run(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64, public_val
         return Err(AppError::invalid("public_value", "现场输入值为1至200个字符"));
     }
     let t = get(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
+    if t.status == "proposed" || t.status == "declined" {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "联合部门尚未全部同意，任务未公示承诺，不能抽取",
+        ));
+    }
     if t.status != "scheduled" {
         return Err(AppError::new(ErrorCode::Conflict, "该任务已经抽取"));
     }
@@ -750,7 +1039,7 @@ impl Assignment {
 /// hundred tasks a year; an index table would serve a nation.
 pub async fn assignments(db: &Db, username: &str, department_id: i64) -> Result<Vec<Assignment>, sqlx::Error> {
     let mut out = Vec::new();
-    for t in list(db).await? {
+    for t in list_all(db).await? {
         let Some(r) = &t.result else { continue };
         for team in r.teams.iter().filter(|x| x.inspectors.iter().any(|i| i == username)) {
             let mut done = None;

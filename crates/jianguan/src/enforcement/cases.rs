@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 use super::leads::{self, Lead};
 use crate::audit::{Actor, record};
 use crate::org::store::user_by_username;
+use crate::platform::auth::jurisdiction::WorkSql;
 use crate::platform::db::{Db, Tx};
 use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::{on_db, on_tx};
@@ -34,6 +35,8 @@ pub struct Case {
     pub department_name: String,
     #[serde(skip)]
     pub department_division: String,
+    #[serde(skip)]
+    pub department_kind: String,
     pub uscc: String,
     pub entity_name: Option<String>,
     /// 案由.
@@ -131,8 +134,16 @@ pub struct CaseDetail {
     pub chain_intact: bool,
 }
 
+impl Case {
+    /// The department the case belongs to, for jurisdiction checks.
+    pub fn owner(&self) -> Option<crate::platform::auth::jurisdiction::Dept> {
+        crate::platform::auth::jurisdiction::owner(self.department_id, &self.department_kind, &self.department_division)
+    }
+}
+
 const SELECT: &str = "select c.id, c.case_no, c.lead_id, c.department_id, d.code as department_code,
-        d.name as department_name, d.division_code as department_division, c.uscc, e.name as entity_name, c.cause,
+        d.name as department_name, d.division_code as department_division, d.kind as department_kind, c.uscc,
+        e.name as entity_name, c.cause,
         c.filed_on, c.due_on, c.extensions, c.status, c.closure_ground, c.closure_note, c.closed_on,
         c.collective_until,
         exists (select 1 from clock_pauses p where p.subject = 'case' and p.subject_id = c.id and p.to_on is null) as paused,
@@ -144,14 +155,17 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Case>, sqlx::Error> {
     Ok(on_db!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?))
 }
 
-/// Cases of departments whose region matches `like`; open ones first by
-/// deadline.
-pub async fn list(db: &Db, like: &str, status: Option<&str>, limit: i64) -> Result<Vec<Case>, sqlx::Error> {
+/// Cases the caller reads ([`WorkSql`]); open ones first by deadline.
+pub async fn list(db: &Db, work: &WorkSql, status: Option<&str>, limit: i64) -> Result<Vec<Case>, sqlx::Error> {
     let sql = format!(
-        "{SELECT} where d.division_code like $1 and ($2 is null or c.status = $2)
-         order by case when c.status = 'open' then 0 else 1 end, c.due_on, c.id desc limit $3"
+        "{SELECT} where {} and ($4 is null or c.status = $4)
+         order by case when c.status = 'open' then 0 else 1 end, c.due_on, c.id desc limit $5",
+        WorkSql::clause(1)
     );
-    Ok(on_db!(db, pool => sqlx::query_as(&sql).bind(like).bind(status).bind(limit).fetch_all(pool).await?))
+    Ok(
+        on_db!(db, pool => sqlx::query_as(&sql).bind(work.own).bind(&work.kind).bind(&work.like)
+        .bind(status).bind(limit).fetch_all(pool).await?),
+    )
 }
 
 /// Cases of one entity (for its supervision record).
@@ -516,6 +530,10 @@ pub fn chain_events<'a>(db: &'a Db, uscc: &'a str) -> crate::registry::chain::So
         let mut out = Vec::new();
         for c in for_entity(db, uscc).await? {
             let link = Some(format!("/enforcement/cases/{}", c.id));
+            let work = crate::registry::chain::WorkOf {
+                department_id: c.department_id,
+                partners: Vec::new(),
+            };
             out.push(crate::registry::chain::ChainEvent {
                 at: noon(c.filed_on).unwrap_or(c.created_at),
                 source: "enforcement",
@@ -523,6 +541,7 @@ pub fn chain_events<'a>(db: &'a Db, uscc: &'a str) -> crate::registry::chain::So
                 title: "立案".into(),
                 detail: format!("{} · {} · {}", c.case_no, c.cause, c.department_name),
                 link: link.clone(),
+                work: Some(work.clone()),
             });
             if let (Some(on), Some(_)) = (c.closed_on, &c.closure_ground) {
                 out.push(crate::registry::chain::ChainEvent {
@@ -532,6 +551,7 @@ pub fn chain_events<'a>(db: &'a Db, uscc: &'a str) -> crate::registry::chain::So
                     title: "结案".into(),
                     detail: format!("{} · {}", c.case_no, c.closure_ground_zh()),
                     link,
+                    work: Some(work),
                 });
             }
         }

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::audit::{Actor, record};
 use crate::org::model::Department;
+use crate::platform::auth::jurisdiction::WorkSql;
 use crate::platform::db::{Db, Tx};
 use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::{on_db, on_tx};
@@ -24,6 +25,8 @@ pub struct Lead {
     pub department_name: String,
     #[serde(skip)]
     pub department_division: String,
+    #[serde(skip)]
+    pub department_kind: String,
     pub uscc: String,
     pub entity_name: Option<String>,
     /// `inspection`, `complaint`, `report`, `transfer`, `assigned`,
@@ -31,6 +34,15 @@ pub struct Lead {
     pub source: String,
     pub inspection_id: Option<i64>,
     pub summary: String,
+    /// Why the department may take it up (程序规定第七条至第十六条):
+    /// `domicile`, `place_of_act`, `transfer` or `designation`.
+    pub ground: String,
+    /// The division where the act took place (`place_of_act`).
+    pub ground_place: Option<String>,
+    /// The department that transferred or designated it.
+    pub ground_department: Option<String>,
+    /// The document or note that records the ground.
+    pub ground_reference: Option<String>,
     /// When the act ended (or was done), if known: the limitation period
     /// runs from it (行政处罚法第三十六条).
     pub act_ended_on: Option<NaiveDate>,
@@ -57,6 +69,15 @@ pub struct Lead {
 }
 
 impl Lead {
+    /// The department the lead belongs to, for jurisdiction checks.
+    pub fn owner(&self) -> Option<crate::platform::auth::jurisdiction::Dept> {
+        crate::platform::auth::jurisdiction::owner(self.department_id, &self.department_kind, &self.department_division)
+    }
+
+    pub fn ground_zh(&self) -> &'static str {
+        jianguan_rules::jurisdiction::ground_label_zh(&self.ground)
+    }
+
     pub fn source_zh(&self) -> &'static str {
         LeadSource::parse(&self.source).map_or("", LeadSource::label_zh)
     }
@@ -84,12 +105,14 @@ impl Lead {
 }
 
 const SELECT: &str = "select l.id, l.department_id, d.code as department_code, d.name as department_name,
-        d.division_code as department_division, l.uscc, e.name as entity_name, l.source, l.inspection_id, l.summary,
+        d.division_code as department_division, d.kind as department_kind, l.uscc, e.name as entity_name, l.source,
+        l.inspection_id, l.summary, l.ground, l.ground_place, g.code as ground_department, l.ground_reference,
         l.act_ended_on, l.grave, l.found_on, l.verify_by, l.extension_reason, l.status, l.decline_ground,
         l.decision_note, l.decided_on, l.decided_by, c.id as case_id,
         exists (select 1 from clock_pauses p where p.subject = 'lead' and p.subject_id = l.id and p.to_on is null) as paused,
         l.created_by, l.created_at
     from leads l join departments d on d.id = l.department_id
+    left join departments g on g.id = l.ground_department_id
     left join entities e on e.uscc = l.uscc
     left join cases c on c.lead_id = l.id";
 
@@ -98,14 +121,19 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Lead>, sqlx::Error> {
     Ok(on_db!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?))
 }
 
-/// Leads of departments whose region matches `like`, pending first by
+/// Leads the caller reads ([`WorkSql`]: its department's and, for a
+/// superior, those of its same-kind lower departments), pending first by
 /// deadline, then the latest decided.
-pub async fn list(db: &Db, like: &str, status: Option<&str>, limit: i64) -> Result<Vec<Lead>, sqlx::Error> {
+pub async fn list(db: &Db, work: &WorkSql, status: Option<&str>, limit: i64) -> Result<Vec<Lead>, sqlx::Error> {
     let sql = format!(
-        "{SELECT} where d.division_code like $1 and ($2 is null or l.status = $2)
-         order by case when l.status = 'pending' then 0 else 1 end, l.verify_by, l.id desc limit $3"
+        "{SELECT} where {} and ($4 is null or l.status = $4)
+         order by case when l.status = 'pending' then 0 else 1 end, l.verify_by, l.id desc limit $5",
+        WorkSql::clause(1)
     );
-    Ok(on_db!(db, pool => sqlx::query_as(&sql).bind(like).bind(status).bind(limit).fetch_all(pool).await?))
+    Ok(
+        on_db!(db, pool => sqlx::query_as(&sql).bind(work.own).bind(&work.kind).bind(&work.like)
+        .bind(status).bind(limit).fetch_all(pool).await?),
+    )
 }
 
 /// The body of a lead registered by hand.
@@ -122,6 +150,103 @@ pub struct NewLead {
     pub act_ended_on: Option<NaiveDate>,
     #[serde(default)]
     pub grave: bool,
+    /// The ground of jurisdiction when the entity is registered outside the
+    /// department's region: `place_of_act`, `transfer` or `designation`
+    /// (default `domicile`, the entity in the region).
+    #[serde(default)]
+    pub ground: Option<String>,
+    /// `place_of_act`: division code of the place where the act took place.
+    #[serde(default)]
+    pub ground_place: Option<String>,
+    /// `transfer`, `designation`: code of the department that transferred
+    /// or designated the matter.
+    #[serde(default)]
+    pub ground_department: Option<String>,
+    /// The transfer letter's or designation's number, or how the place of
+    /// the act is known; required with any ground but `domicile`.
+    #[serde(default)]
+    pub ground_reference: Option<String>,
+}
+
+/// The ground of a lead as checked and stored.
+struct CheckedGround {
+    kind: &'static str,
+    place: Option<String>,
+    department_id: Option<i64>,
+    reference: Option<String>,
+}
+
+/// Load the entity and check that `dept` may take the lead up on the
+/// ground given (程序规定第七条至第十六条); an unregistered code is refused.
+async fn check_ground(db: &Db, dept: &Department, uscc: &str, input: &NewLead) -> AppResult<CheckedGround> {
+    use crate::platform::auth::jurisdiction::office;
+    use jianguan_rules::jurisdiction::{Ground, GroundError, lead_ground};
+    let entity = crate::registry::store::get(db, uscc).await?.ok_or_else(|| {
+        AppError::field(
+            ErrorCode::EntityNotRegistered,
+            "uscc",
+            format!("没有以 {uscc} 登记的市场主体；请先登记该主体"),
+        )
+    })?;
+    let entity_division = jianguan_rules::DivisionCode::parse(&entity.division_code).map_err(AppError::internal)?;
+    let me = office(dept).ok_or_else(|| AppError::internal("department without a valid division"))?;
+    let reference = input
+        .ground_reference
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let other_department = || async {
+        let code = input.ground_department.as_deref().map(str::trim).unwrap_or_default();
+        let d = crate::org::store::department_by_code(db, code)
+            .await?
+            .ok_or_else(|| AppError::invalid("ground_department", "写明移送或指定管辖的部门编码"))?;
+        office(&d).ok_or_else(|| AppError::internal("department without a valid division"))
+    };
+    let ground = match input.ground.as_deref().map(str::trim).unwrap_or("domicile") {
+        "" | "domicile" => Ground::Domicile,
+        "place_of_act" => {
+            let place = input.ground_place.as_deref().map(str::trim).unwrap_or_default();
+            let place = jianguan_rules::DivisionCode::parse(place)
+                .map_err(|_| AppError::invalid("ground_place", "写明违法行为发生地的六位行政区划代码"))?;
+            Ground::PlaceOfAct { place }
+        }
+        "transfer" => Ground::Transfer {
+            from: other_department().await?,
+        },
+        "designation" => Ground::Designation {
+            by: other_department().await?,
+        },
+        _ => {
+            return Err(AppError::invalid(
+                "ground",
+                "管辖依据应为 domicile、place_of_act、transfer 或 designation",
+            ));
+        }
+    };
+    if !matches!(ground, Ground::Domicile) && reference.is_none() {
+        return Err(AppError::invalid(
+            "ground_reference",
+            "写明移送函、指定管辖文书的文号，或违法行为发生地的查实情况",
+        ));
+    }
+    lead_ground(&me, &entity_division, &ground).map_err(|e| match e {
+        GroundError::OutsideRegion { .. } => AppError::field(ErrorCode::NoJurisdiction, "ground", e.to_string()),
+        GroundError::PlaceOutside { .. } => AppError::field(ErrorCode::NoJurisdiction, "ground_place", e.to_string()),
+        _ => AppError::field(ErrorCode::NoJurisdiction, "ground_department", e.to_string()),
+    })?;
+    Ok(CheckedGround {
+        kind: ground.as_str(),
+        place: match &ground {
+            Ground::PlaceOfAct { place } => Some(place.as_str().to_string()),
+            _ => None,
+        },
+        department_id: match &ground {
+            Ground::Transfer { from: o } | Ground::Designation { by: o } => Some(o.id),
+            _ => None,
+        },
+        reference,
+    })
 }
 
 /// Register a lead for the caller's department.
@@ -148,6 +273,7 @@ pub async fn create(db: &Db, actor: &Actor, now: DateTime<Utc>, dept: &Departmen
     if input.act_ended_on.is_some_and(|a| a > found_on) {
         return Err(AppError::invalid("act_ended_on", "违法行为终了日期不能晚于发现日期"));
     }
+    let ground = check_ground(db, dept, uscc.as_str(), input).await?;
     let cal = super::calendar::load(db).await?;
     let mut tx = db.begin().await?;
     let id = insert(
@@ -157,6 +283,7 @@ pub async fn create(db: &Db, actor: &Actor, now: DateTime<Utc>, dept: &Departmen
         Insert {
             department_id: dept.id,
             uscc: uscc.as_str(),
+            ground: Some(&ground),
             source,
             inspection_id: None,
             summary,
@@ -174,6 +301,8 @@ pub async fn create(db: &Db, actor: &Actor, now: DateTime<Utc>, dept: &Departmen
 struct Insert<'a> {
     department_id: i64,
     uscc: &'a str,
+    /// None: the entity's domicile (an inspection's own entity).
+    ground: Option<&'a CheckedGround>,
     source: LeadSource,
     inspection_id: Option<i64>,
     summary: &'a str,
@@ -186,10 +315,12 @@ struct Insert<'a> {
 async fn insert(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l: Insert<'_>) -> AppResult<i64> {
     let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
         "insert into leads (department_id, uscc, source, inspection_id, summary, act_ended_on, grave, found_on, verify_by,
-             status, created_by, created_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11) returning id")
+             status, created_by, created_at, ground, ground_place, ground_department_id, ground_reference)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $12, $13, $14, $15) returning id")
         .bind(l.department_id).bind(l.uscc).bind(l.source.as_str()).bind(l.inspection_id).bind(l.summary)
         .bind(l.act_ended_on).bind(l.grave).bind(l.found_on).bind(l.verify_by).bind(actor.as_string()).bind(now)
+        .bind(l.ground.map_or("domicile", |g| g.kind)).bind(l.ground.and_then(|g| g.place.as_deref()))
+        .bind(l.ground.and_then(|g| g.department_id)).bind(l.ground.and_then(|g| g.reference.as_deref()))
         .fetch_one(&mut *c).await?);
     record(
         tx,
@@ -199,7 +330,10 @@ async fn insert(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l: Insert<'_>) -
         ("lead", &id.to_string()),
         &json!({"department_id": l.department_id, "uscc": l.uscc, "source": l.source.as_str(),
                 "inspection_id": l.inspection_id, "summary": l.summary, "act_ended_on": l.act_ended_on,
-                "grave": l.grave, "found_on": l.found_on, "verify_by": l.verify_by}),
+                "grave": l.grave, "found_on": l.found_on, "verify_by": l.verify_by,
+                "ground": l.ground.map_or("domicile", |g| g.kind), "ground_place": l.ground.and_then(|g| g.place.as_deref()),
+                "ground_department_id": l.ground.and_then(|g| g.department_id),
+                "ground_reference": l.ground.and_then(|g| g.reference.as_deref())}),
     )
     .await?;
     Ok(id)
@@ -226,6 +360,7 @@ pub async fn from_inspection(
         Insert {
             department_id,
             uscc,
+            ground: None,
             source: LeadSource::Inspection,
             inspection_id: Some(inspection_id),
             summary,

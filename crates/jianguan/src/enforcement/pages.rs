@@ -56,13 +56,21 @@ pub struct LeadForm {
     pub act_ended_on: String,
     #[serde(default)]
     pub grave: Option<String>,
+    #[serde(default)]
+    pub ground: String,
+    #[serde(default)]
+    pub ground_place: String,
+    #[serde(default)]
+    pub ground_department: String,
+    #[serde(default)]
+    pub ground_reference: String,
 }
 
 async fn index_page(state: &AppState, user: &CurrentUser, form: LeadForm) -> AppResult<IndexPage> {
-    let like = user.scope().like_pattern();
     let today = state.clock.today();
-    let leads = leads::list(&state.db, &like, None, 200).await?;
-    let cases = cases::list(&state.db, &like, None, 200).await?;
+    let work = user.work_sql();
+    let leads = leads::list(&state.db, &work, None, 200).await?;
+    let cases = cases::list(&state.db, &work, None, 200).await?;
     Ok(IndexPage {
         layout: layout(Some(user), "执法办案", "/enforcement"),
         can_make: LEAD_MAKERS.contains(&user.role()) && user.department.is_some(),
@@ -110,6 +118,10 @@ pub async fn create_lead(
             found_on: date_field("found_on", &f.found_on)?,
             act_ended_on: date_field("act_ended_on", &f.act_ended_on)?,
             grave: f.grave.is_some(),
+            ground: Some(f.ground.clone()),
+            ground_place: Some(f.ground_place.clone()),
+            ground_department: Some(f.ground_department.clone()),
+            ground_reference: Some(f.ground_reference.clone()),
         };
         let dept = user
             .department

@@ -99,15 +99,14 @@ pub fn check_head(user: &CurrentUser, department_id: i64) -> AppResult<()> {
     }
 }
 
-/// A lead the caller may see (its department within the caller's region).
+/// A lead the caller may see: its department's, or a same-kind lower
+/// department's (`CurrentUser::check_work`).
 pub async fn visible_lead(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<Lead> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found("线索"))?;
     let lead = leads::by_id(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("线索"))?;
-    if !user.scope().covers_code(&lead.department_division) {
-        return Err(AppError::out_of_scope());
-    }
+    user.check_work(lead.owner().as_ref(), &[])?;
     Ok(lead)
 }
 
@@ -117,9 +116,7 @@ pub async fn visible_case(state: &AppState, user: &CurrentUser, id: &str) -> App
     let case = cases::by_id(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("案件"))?;
-    if !user.scope().covers_code(&case.department_division) {
-        return Err(AppError::out_of_scope());
-    }
+    user.check_work(case.owner().as_ref(), &[])?;
     Ok(case)
 }
 
@@ -141,7 +138,8 @@ pub struct CaseList {
 
 const LIST_LIMIT: i64 = 500;
 
-/// Leads of the caller's region, pending first by deadline.
+/// Leads the caller reads (its department's and same-kind lower
+/// departments'), pending first by deadline.
 #[utoipa::path(get, path = "/api/v1/leads", tag = "enforcement", security(("bearer" = [])),
     params(("status" = Option<String>, Query)), responses((status = 200, body = LeadList)))]
 pub async fn list_leads(
@@ -149,9 +147,8 @@ pub async fn list_leads(
     user: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Json<LeadList>> {
-    let like = user.scope().like_pattern();
     Ok(Json(LeadList {
-        leads: leads::list(&state.db, &like, q.status.as_deref(), LIST_LIMIT).await?,
+        leads: leads::list(&state.db, &user.work_sql(), q.status.as_deref(), LIST_LIMIT).await?,
     }))
 }
 
@@ -263,7 +260,7 @@ pub async fn decline_lead(
     Ok(Json(visible_lead(&state, &user, &id).await?))
 }
 
-/// Cases of the caller's region, open ones first by deadline.
+/// Cases the caller reads, open ones first by deadline.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "enforcement", security(("bearer" = [])),
     params(("status" = Option<String>, Query)), responses((status = 200, body = CaseList)))]
 pub async fn list_cases(
@@ -271,9 +268,8 @@ pub async fn list_cases(
     user: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Json<CaseList>> {
-    let like = user.scope().like_pattern();
     Ok(Json(CaseList {
-        cases: cases::list(&state.db, &like, q.status.as_deref(), LIST_LIMIT).await?,
+        cases: cases::list(&state.db, &user.work_sql(), q.status.as_deref(), LIST_LIMIT).await?,
     }))
 }
 

@@ -36,8 +36,14 @@ pub async fn one(
     let i = store::by_id(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("inspection"))?;
-    // Regulators within their region, the enterprise for its own entity.
+    // The enterprise for its own entity; regulators who read the work of
+    // the department that inspected (or joined a joint inspection).
     let entity = visible_entity(state, user, &i.uscc).await?;
+    if user.role() != jianguan_rules::Role::Enterprise {
+        let offices = crate::platform::auth::jurisdiction::offices(&state.db).await?;
+        let partners = store::work_partners(&state.db, &i).await?;
+        user.check_work(offices.get(&i.department_id), &partners)?;
+    }
     Ok((i, entity))
 }
 

@@ -211,7 +211,15 @@ pub async fn list(
     let inspections = match q.uscc.as_deref().filter(|s| !s.is_empty()) {
         Some(code) => {
             let e = visible_entity(&state, &user, code).await?;
-            store::for_entity(&state.db, &e.uscc).await?
+            let offices = crate::platform::auth::jurisdiction::offices(&state.db).await?;
+            let mut out = Vec::new();
+            for i in store::for_entity(&state.db, &e.uscc).await? {
+                let partners = store::work_partners(&state.db, &i).await?;
+                if user.reads_work(offices.get(&i.department_id), &partners) {
+                    out.push(i);
+                }
+            }
+            out
         }
         None => match &user.department {
             Some(d) => store::for_department(&state.db, d.id, 200).await?,

@@ -505,6 +505,19 @@ pub async fn for_department(db: &Db, department_id: i64, limit: i64) -> Result<V
     with_items(db, rows).await
 }
 
+/// The departments that joined a joint inspection (联合检查: the lead
+/// record and the records joined to it); none for any other inspection.
+pub async fn work_partners(db: &Db, i: &Inspection) -> Result<Vec<i64>, sqlx::Error> {
+    if i.source != "joint" {
+        return Ok(Vec::new());
+    }
+    let lead = i.joint_with.unwrap_or(i.id);
+    Ok(
+        on_db!(db, pool => sqlx::query_scalar("select department_id from inspections where id = $1 or joint_with = $1")
+        .bind(lead).fetch_all(pool).await?),
+    )
+}
+
 /// The entity's inspections on its information chain (mission C13).
 pub fn chain_events<'a>(db: &'a Db, uscc: &'a str) -> crate::registry::chain::SourceFuture<'a> {
     Box::pin(async move {
@@ -525,7 +538,11 @@ pub fn chain_events<'a>(db: &'a Db, uscc: &'a str) -> crate::registry::chain::So
                 kind: "inspection".into(),
                 title: format!("{}：{}", i.method_zh(), i.outcome_zh()),
                 detail: format!("{} · 检查人员 {}", items.join("、"), i.team.join("、")),
-                link: Some("/inspections".into()),
+                link: Some(format!("/inspections/{}", i.id)),
+                work: Some(crate::registry::chain::WorkOf {
+                    department_id: i.department_id,
+                    partners: work_partners(db, &i).await?,
+                }),
             });
         }
         Ok(out)

@@ -50,6 +50,11 @@ pub const SQLITE_MIGRATIONS: &[Embedded] = &[
         "enforcement_clock",
         include_str!("../../migrations/sqlite/0011_enforcement_clock.sql"),
     ),
+    (
+        12,
+        "jurisdiction",
+        include_str!("../../migrations/sqlite/0012_jurisdiction.sql"),
+    ),
 ];
 
 pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
@@ -95,6 +100,11 @@ pub const POSTGRES_MIGRATIONS: &[Embedded] = &[
         11,
         "enforcement_clock",
         include_str!("../../migrations/postgres/0011_enforcement_clock.sql"),
+    ),
+    (
+        12,
+        "jurisdiction",
+        include_str!("../../migrations/postgres/0012_jurisdiction.sql"),
     ),
 ];
 

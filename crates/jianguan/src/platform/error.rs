@@ -53,10 +53,12 @@ pub enum ErrorCode {
     CaseClosed,
     CaseOfficersInvalid,
     BeyondLimitation,
+    EntityNotRegistered,
+    NoJurisdiction,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 36] = [
+    pub const ALL: [ErrorCode; 38] = [
         ErrorCode::BadRequest,
         ErrorCode::ValidationFailed,
         ErrorCode::Unauthenticated,
@@ -93,6 +95,8 @@ impl ErrorCode {
         ErrorCode::CaseClosed,
         ErrorCode::CaseOfficersInvalid,
         ErrorCode::BeyondLimitation,
+        ErrorCode::EntityNotRegistered,
+        ErrorCode::NoJurisdiction,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -133,6 +137,8 @@ impl ErrorCode {
             ErrorCode::CaseClosed => "case_closed",
             ErrorCode::CaseOfficersInvalid => "case_officers_invalid",
             ErrorCode::BeyondLimitation => "beyond_limitation",
+            ErrorCode::EntityNotRegistered => "entity_not_registered",
+            ErrorCode::NoJurisdiction => "no_jurisdiction",
         }
     }
 
@@ -171,6 +177,8 @@ impl ErrorCode {
             ErrorCode::ChecklistInvalid => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::InspectionSigned | ErrorCode::LeadDecided | ErrorCode::CaseClosed => StatusCode::CONFLICT,
             ErrorCode::CaseOfficersInvalid | ErrorCode::BeyondLimitation => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::EntityNotRegistered => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::NoJurisdiction => StatusCode::FORBIDDEN,
         }
     }
 
@@ -213,6 +221,10 @@ impl ErrorCode {
             ErrorCode::CaseClosed => "The case is closed",
             ErrorCode::CaseOfficersInvalid => "A case needs two or more certified officers of its department",
             ErrorCode::BeyondLimitation => "The act is beyond the limitation period for a penalty",
+            ErrorCode::EntityNotRegistered => "No market entity is registered under this code",
+            ErrorCode::NoJurisdiction => {
+                "The matter lies outside the department's jurisdiction and no ground is recorded"
+            }
         }
     }
 
@@ -257,6 +269,10 @@ impl ErrorCode {
             ErrorCode::CaseClosed => "该案件已结案，不能再办理。",
             ErrorCode::CaseOfficersInvalid => "立案须指定本部门两名以上具有行政执法资格的办案人员。",
             ErrorCode::BeyondLimitation => "违法行为已超过给予行政处罚的期限（行政处罚法第三十六条），不能立案。",
+            ErrorCode::EntityNotRegistered => "没有以该统一社会信用代码登记的市场主体。",
+            ErrorCode::NoJurisdiction => {
+                "该事项不在本部门管辖范围内，须载明管辖依据（违法行为发生地、移送或上级指定）。"
+            }
         }
     }
 }
@@ -381,6 +397,14 @@ impl AppError {
 
     pub fn forbidden() -> Self {
         Self::new(ErrorCode::Forbidden, "this role may not do this")
+    }
+
+    /// A record of another department's work (程序规定第七条至第十六条).
+    pub fn out_of_jurisdiction() -> Self {
+        Self::new(
+            ErrorCode::OutOfScope,
+            "the record belongs to a department outside your jurisdiction",
+        )
     }
 
     pub fn out_of_scope() -> Self {

@@ -26,6 +26,18 @@ pub struct ChainEvent {
     pub detail: String,
     /// A page with more, if any.
     pub link: Option<String>,
+    /// Whose work the event records (an inspection, a case), so that the
+    /// chain shows it only to those who read that department's work;
+    /// `None` for territorial records (registration, licences).
+    #[serde(skip)]
+    pub work: Option<WorkOf>,
+}
+
+/// The department that did a piece of work and those that joined it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkOf {
+    pub department_id: i64,
+    pub partners: Vec<i64>,
 }
 
 pub type SourceFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<ChainEvent>, sqlx::Error>> + Send + 'a>>;
@@ -41,6 +53,27 @@ pub const SOURCES: &[ChainSource] = &[
 ];
 
 /// The whole chain of an entity, newest first.
+/// The chain as `user` may see it: territorial events for everyone who
+/// sees the entity, work events only for those who read that work
+/// (`CurrentUser::reads_work`); the entity's own account sees its whole
+/// chain, since every record on it is about the entity.
+pub async fn chain_for(
+    db: &Db,
+    user: &crate::platform::auth::CurrentUser,
+    uscc: &str,
+) -> Result<Vec<ChainEvent>, sqlx::Error> {
+    let mut events = chain(db, uscc).await?;
+    if user.user.uscc.as_deref() == Some(uscc) {
+        return Ok(events);
+    }
+    let offices = crate::platform::auth::jurisdiction::offices(db).await?;
+    events.retain(|e| match &e.work {
+        None => true,
+        Some(w) => user.reads_work(offices.get(&w.department_id), &w.partners),
+    });
+    Ok(events)
+}
+
 pub async fn chain(db: &Db, uscc: &str) -> Result<Vec<ChainEvent>, sqlx::Error> {
     let mut all = Vec::new();
     for source in SOURCES {
@@ -79,6 +112,7 @@ fn registry_events<'a>(db: &'a Db, uscc: &'a str) -> SourceFuture<'a> {
                 }
             ),
             link: None,
+            work: None,
         });
         let versions = store::versions(db, uscc).await?;
         // Each superseded version was replaced by the next one: describe what changed.
@@ -93,6 +127,7 @@ fn registry_events<'a>(db: &'a Db, uscc: &'a str) -> SourceFuture<'a> {
                     title: "变更登记".into(),
                     detail: changes.join("；"),
                     link: None,
+                    work: None,
                 });
             }
             newer = v.snapshot.clone();
@@ -115,6 +150,7 @@ fn registry_events<'a>(db: &'a Db, uscc: &'a str) -> SourceFuture<'a> {
                     l.valid_until.map(|d| format!("，有效期至 {d}")).unwrap_or_default()
                 ),
                 link: None,
+                work: None,
             });
         }
         Ok(out)

@@ -10,7 +10,7 @@ use jianguan_rules::{Role, Uscc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::chain::{ChainEvent, chain};
+use super::chain::{ChainEvent, chain_for};
 use super::model::{Entity, EntityDraft, EntityInput, Licence};
 use super::refdata::{DIVISIONS, INDUSTRIES};
 use super::store::{self, EntityFilter, EntityVersion};
@@ -298,7 +298,7 @@ pub async fn entity_chain(
 ) -> AppResult<Json<ChainOut>> {
     let entity = visible_entity(&state, &user, &code).await?;
     Ok(Json(ChainOut {
-        events: chain(&state.db, &entity.uscc).await?,
+        events: chain_for(&state.db, &user, &entity.uscc).await?,
     }))
 }
 

@@ -9,7 +9,7 @@ use jianguan_rules::Role;
 use jianguan_rules::access::DataScope;
 use serde::Deserialize;
 
-use super::chain::{ChainEvent, chain};
+use super::chain::{ChainEvent, chain_for};
 use super::jobs::{self, ImportJob};
 use super::model::{Entity, EntityDraft, EntityStatus, EntityType, Licence};
 use super::refdata::{DIVISIONS, INDUSTRIES};
@@ -213,7 +213,7 @@ pub async fn detail_page(
             .map(|c| format!("{c} {}", INDUSTRIES.name(c).unwrap_or("")))
             .unwrap_or_else(|| "—".into()),
         licences: store::licences(&state.db, &e.uscc).await?,
-        events: chain(&state.db, &e.uscc).await?,
+        events: chain_for(&state.db, &user, &e.uscc).await?,
         versions: if user.role() == Role::Enterprise {
             Vec::new()
         } else {

@@ -13,6 +13,7 @@ mod cli;
 mod draws;
 mod enforcement;
 mod evidence;
+mod jurisdiction;
 mod org;
 mod pages;
 mod qr;

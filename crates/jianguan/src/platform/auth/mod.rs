@@ -3,6 +3,7 @@
 //! per-route access check.
 
 pub mod access;
+pub mod jurisdiction;
 pub mod login;
 pub mod password;
 pub mod routes;

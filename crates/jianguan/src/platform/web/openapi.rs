@@ -118,6 +118,8 @@ impl Modify for BearerAuth {
         crate::draws::routes::public_list,
         crate::draws::routes::public_bundle,
         crate::draws::routes::bundle,
+        crate::draws::routes::accept,
+        crate::draws::routes::decline,
         crate::draws::routes::recuse,
         crate::draws::routes::declare,
         crate::draws::routes::public_results,

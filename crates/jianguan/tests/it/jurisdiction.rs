@@ -1,0 +1,529 @@
+//! Jurisdiction on every write and every derived read (issue 12): two
+//! cities (武汉's 江岸区 and 宜昌), a province and two kinds (market
+//! regulation, drug administration). Each finding of the probe is a test
+//! named after it; the walk at the end asks every id route as every other
+//! region and kind, on both databases.
+//!
+//! Law: 市场监督管理行政处罚程序规定第七条至第十六条 (jurisdiction by the place
+//! of the act, level, transfer, designation); 行政处罚法第七十五条 (a
+//! superior supervises its own system's enforcement).
+
+use crate::both;
+use crate::support::{Client, TestApp};
+use axum::http::{Method, StatusCode};
+use chrono::NaiveDate;
+use jianguan::audit::Actor;
+use jianguan::catalog::sample;
+use jianguan::org::model::{DeptKind, NewDepartment, NewUser};
+use jianguan::org::store;
+use jianguan_rules::{Role, Uscc};
+use serde_json::{Value, json};
+
+/// A 江岸 shop (the fixture enterprise's code).
+const JIANGAN_SHOP: &str = "91420102MA4K2B8Q7G";
+
+fn code(prefix: &str, n: u32) -> String {
+    let body = format!("MA4K{n:04}");
+    let oc = Uscc::org_check_char(&body).unwrap();
+    Uscc::with_check_char(&format!("91{prefix}{body}{oc}"))
+        .unwrap()
+        .as_str()
+        .to_string()
+}
+
+/// A 宜昌 (西陵区) shop.
+fn yichang_shop() -> String {
+    code("420502", 8101)
+}
+
+/// The second kind and the second city's administrator, added to the
+/// fixture organisation.
+async fn setup(app: &TestApp) {
+    sample::load(&app.db, app.clock.now()).await.unwrap();
+    let now = app.clock.now();
+    let d = NewDepartment {
+        code: "420000-YJJ".into(),
+        name: "湖北省药品监督管理局".into(),
+        kind: DeptKind::DrugAdministration,
+        division_code: "420000".into(),
+        parent_code: None,
+    };
+    store::create_department(&app.db, &Actor::Cli, now, &d).await.unwrap();
+    for (username, role, dept) in [
+        ("yjadmin", Role::DeptAdmin, "420000-YJJ"),
+        ("yjinspector", Role::Inspector, "420000-YJJ"),
+        ("ycadmin", Role::DeptAdmin, "420500-SCJG"),
+        ("ycleader", Role::Leader, "420500-SCJG"),
+        ("yichang2", Role::Inspector, "420500-SCJG"),
+    ] {
+        let u = NewUser {
+            username: username.into(),
+            display_name: None,
+            role,
+            department_code: Some(dept.into()),
+            uscc: None,
+            cert_no: (role == Role::Inspector).then(|| format!("CERT-{username}")),
+            cert_valid_until: (role == Role::Inspector).then(|| NaiveDate::from_ymd_opt(2028, 12, 31).unwrap()),
+            password: crate::support::PASSWORD.into(),
+        };
+        store::create_user(&app.db, &Actor::Cli, store::Manager::System, now, &u)
+            .await
+            .unwrap();
+    }
+    let admin = app.as_role(Role::SysAdmin).await;
+    for (uscc, division, name) in [
+        (JIANGAN_SHOP.to_string(), "420102", "江岸管辖测试店"),
+        (code("420102", 8102), "420102", "江岸管辖测试二店"),
+        (yichang_shop(), "420502", "宜昌管辖测试店"),
+    ] {
+        let r = app
+            .post_json(
+                "/api/v1/entities",
+                &admin,
+                json!({"uscc": uscc, "name": name, "entity_type": "company", "legal_rep": "刘洋", "status": "active",
+                       "address": "测试地址", "division_code": division, "industry_code": "5211"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+}
+
+fn lead_body(uscc: &str) -> Value {
+    json!({"uscc": uscc, "source": "complaint", "summary": "消费者投诉价格欺诈", "found_on": "2026-11-20"})
+}
+
+/// A lead of 江岸 on its own shop; returns its id.
+async fn jiangan_lead(app: &TestApp) -> i64 {
+    let inspector = app.session("inspector").await;
+    let r = app
+        .post_json("/api/v1/leads", &inspector, lead_body(JIANGAN_SHOP))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r.json()["lead"]["id"]
+        .as_i64()
+        .or_else(|| r.json()["id"].as_i64())
+        .unwrap()
+}
+
+both!(leads_outside_the_region_need_a_recorded_ground, |app| {
+    setup(&app).await;
+    let yc = app.session("yichang").await;
+    // Finding 1: a 宜昌 inspector registered a lead on a 江岸 entity.
+    let r = app.post_json("/api/v1/leads", &yc, lead_body(JIANGAN_SHOP)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert_eq!(r.code(), "no_jurisdiction");
+    // ... and on a well-formed code nobody registered.
+    let r = app
+        .post_json("/api/v1/leads", &yc, lead_body(&code("420502", 9999)))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.code(), "entity_not_registered");
+    // The place of the act in 宜昌 founds jurisdiction (第七条), with how it is known.
+    let mut body = lead_body(JIANGAN_SHOP);
+    body["ground"] = json!("place_of_act");
+    body["ground_place"] = json!("420502");
+    let r = app.post_json("/api/v1/leads", &yc, body.clone()).await;
+    assert_eq!(
+        r.code(),
+        "validation_failed",
+        "a ground needs its reference: {}",
+        r.text()
+    );
+    body["ground_reference"] = json!("现场检查笔录：该店在西陵区展会设摊销售");
+    let r = app.post_json("/api/v1/leads", &yc, body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let lead = r.json();
+    let id = lead["lead"]["id"].as_i64().or_else(|| lead["id"].as_i64()).unwrap();
+    let stored = app.get(&format!("/api/v1/leads/{id}"), &yc).await.json();
+    let stored = if stored["lead"].is_object() {
+        stored["lead"].clone()
+    } else {
+        stored
+    };
+    assert_eq!(stored["ground"], "place_of_act");
+    assert_eq!(stored["ground_place"], "420502");
+    // A place of the act outside 宜昌 is no ground for 宜昌.
+    body["ground_place"] = json!("420103");
+    let r = app.post_json("/api/v1/leads", &yc, body).await;
+    assert_eq!(r.code(), "no_jurisdiction", "{}", r.text());
+    // A transfer from 江岸 (第十四条) is a ground; a designation only from a
+    // superior of the same kind (第十三条、第十五条).
+    let mut t = lead_body(JIANGAN_SHOP);
+    t["ground"] = json!("transfer");
+    t["ground_department"] = json!("420102-SCJG");
+    t["ground_reference"] = json!("岸市监移〔2026〕3号");
+    assert_eq!(
+        app.post_json("/api/v1/leads", &yc, t.clone()).await.status,
+        StatusCode::CREATED
+    );
+    t["ground"] = json!("designation");
+    assert_eq!(
+        app.post_json("/api/v1/leads", &yc, t.clone()).await.code(),
+        "no_jurisdiction"
+    );
+    t["ground_department"] = json!("420000-YJJ");
+    assert_eq!(
+        app.post_json("/api/v1/leads", &yc, t.clone()).await.code(),
+        "no_jurisdiction"
+    );
+    t["ground_department"] = json!("420000-SCJG");
+    assert_eq!(app.post_json("/api/v1/leads", &yc, t).await.status, StatusCode::CREATED);
+    // 江岸 on its own entity needs no ground.
+    jiangan_lead(&app).await;
+});
+
+both!(
+    a_case_of_another_region_stays_off_the_chain_of_those_who_may_not_read_it,
+    |app| {
+        setup(&app).await;
+        // 宜昌 takes up a 江岸 shop on the place of the act and files a case.
+        let yc = app.session("yichang").await;
+        let mut body = lead_body(JIANGAN_SHOP);
+        body["ground"] = json!("place_of_act");
+        body["ground_place"] = json!("420502");
+        body["ground_reference"] = json!("展会现场检查笔录");
+        let r = app.post_json("/api/v1/leads", &yc, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let lead = r.json();
+        let id = lead["lead"]["id"].as_i64().or_else(|| lead["id"].as_i64()).unwrap();
+        let head = app.session("ycleader").await;
+        let r = app
+            .post_json(
+                &format!("/api/v1/leads/{id}/file"),
+                &head,
+                json!({"cause": "价格欺诈", "officers": ["yichang", "yichang2"], "note": "证据确凿"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let chain = |who: &'static str| {
+            let app = &app;
+            async move {
+                let c = app.session(who).await;
+                let r = app.get(&format!("/api/v1/entities/{JIANGAN_SHOP}/chain"), &c).await;
+                assert_eq!(r.status, StatusCode::OK, "{who}: {}", r.text());
+                r.json()["events"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e["kind"] == "case_filed")
+            }
+        };
+        // 江岸 sees its entity, not 宜昌's case file; 宜昌's own and the
+        // province see the case on the chain.
+        assert!(!chain("inspector").await, "江岸 reads no 宜昌 case on the chain");
+        assert!(chain("leader").await, "the province reads its lower bureaus' work");
+        assert!(chain("enterprise").await, "the party sees the case about it");
+    }
+);
+
+/// A joint or single task of 江岸's county administrator.
+fn task_spec(extra: Value) -> Value {
+    let mut s = json!({"title": "明码标价抽查", "items": ["SJ-JG-001"], "period_start": "2026-11-24",
+                       "period_end": "2026-12-31", "exclude_recent_months": 0, "ratios": {"B": 10000}});
+    for (k, v) in extra.as_object().unwrap() {
+        s[k] = v.clone();
+    }
+    s
+}
+
+both!(
+    draw_regions_lie_in_the_department_and_partners_join_by_accepting,
+    |app| {
+        setup(&app).await;
+        // Finding 2: 宜昌 scheduled a task over 江岸's entities.
+        let yc = app.session("ycadmin").await;
+        let r = app
+            .post_json("/api/v1/draws", &yc, task_spec(json!({"regions": ["420102"]})))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+        assert_eq!(r.code(), "no_jurisdiction");
+        // ... and one that froze others' inspectors: partners now join only by
+        // accepting, and until then nothing is frozen or published.
+        let county = app.session("countyadmin").await;
+        let r = app
+            .post_json(
+                "/api/v1/draws",
+                &county,
+                task_spec(json!({"items": ["SJ-JG-001", "YJ-YP-001"], "partners": ["420000-YJJ"]})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let task = r.json()["task"].clone();
+        let id = task["id"].as_i64().unwrap();
+        assert_eq!(task["status"], "proposed");
+        assert_eq!(task["partner_answers"][0]["answer"], "pending");
+        let public = app.get("/api/v1/public/draws", &Client::anonymous()).await.json();
+        assert!(
+            !public["tasks"].as_array().unwrap().iter().any(|t| t["id"] == id),
+            "a proposal is not published"
+        );
+        let r = app
+            .post_json(
+                &format!("/api/v1/draws/{id}/draw"),
+                &county,
+                json!({"public_value": "1"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+        // Only the partner answers; another department cannot accept for it.
+        let r = app
+            .post_json(&format!("/api/v1/draws/{id}/accept"), &yc, json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+        // The partner sees the proposal it was asked to join.
+        let yj = app.session("yjadmin").await;
+        assert_eq!(
+            app.get(&format!("/api/v1/draws/{id}"), &yj).await.status,
+            StatusCode::OK
+        );
+        let r = app
+            .post_json(&format!("/api/v1/draws/{id}/accept"), &yj, json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let task = r.json()["task"].clone();
+        assert_eq!(task["status"], "scheduled");
+        assert_eq!(task["commitment"].as_str().unwrap().len(), 64);
+        let again = app
+            .post_json(&format!("/api/v1/draws/{id}/accept"), &yj, json!({}))
+            .await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+        // A declined proposal ends.
+        let r = app
+            .post_json(
+                "/api/v1/draws",
+                &county,
+                task_spec(json!({"items": ["SJ-JG-001", "YJ-YP-001"], "partners": ["420000-YJJ"]})),
+            )
+            .await;
+        let id2 = r.json()["task"]["id"].as_i64().unwrap();
+        let r = app
+            .post_json(&format!("/api/v1/draws/{id2}/decline"), &yj, json!({}))
+            .await;
+        assert_eq!(r.json()["task"]["status"], "declined");
+    }
+);
+
+both!(
+    draw_endpoints_keep_internal_grades_to_the_departments_that_ran_them,
+    |app| {
+        setup(&app).await;
+        let county = app.session("countyadmin").await;
+        let r = app.post_json("/api/v1/draws", &county, task_spec(json!({}))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let id = r.json()["task"]["id"].as_i64().unwrap();
+        let r = app
+            .post_json(
+                &format!("/api/v1/draws/{id}/draw"),
+                &county,
+                json!({"public_value": "42"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        // Finding 3: another city and another kind read the task and its
+        // bundle (with internal strata) — now refused and not listed.
+        for who in ["yichang", "ycadmin", "yjinspector", "yjadmin"] {
+            let c = app.session(who).await;
+            for path in [format!("/api/v1/draws/{id}"), format!("/api/v1/draws/{id}/bundle")] {
+                let r = app.get(&path, &c).await;
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "{who} {path}: {}", r.text());
+            }
+            let list = app.get("/api/v1/draws", &c).await.json();
+            assert!(
+                !list["tasks"].as_array().unwrap().iter().any(|t| t["id"] == id),
+                "{who} lists 江岸's task"
+            );
+        }
+        // The county's own and its same-kind superiors read it.
+        for who in ["inspector", "cityadmin", "leader"] {
+            let c = app.session(who).await;
+            let r = app.get(&format!("/api/v1/draws/{id}/bundle"), &c).await;
+            assert_eq!(r.status, StatusCode::OK, "{who}: {}", r.text());
+        }
+    }
+);
+
+both!(
+    a_draw_does_not_fail_when_past_teams_hold_inspectors_outside_its_directory,
+    |app| {
+        setup(&app).await;
+        // Finding 4: an entity inspected by a team whose member is not in the
+        // next task's directory (here: the certificate lapsed) made the draw
+        // answer 500.
+        let inspector = app.session("inspector").await;
+        let a = app.answers(&inspector, &["SJ-JG-001"]).await;
+        let r = app
+            .post_json(
+                "/api/v1/inspections",
+                &inspector,
+                json!({"uscc": JIANGAN_SHOP, "items": ["SJ-JG-001"], "method": "remote", "inspected_on": "2026-11-20",
+                   "team": ["inspector", "inspector2"], "outcome": "no_problem", "answers": a, "notes": "未见异常"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        app.exec("update users set cert_valid_until = '2026-11-30' where username = 'inspector2'")
+            .await;
+        // Two more certified inspectors so that a team can still be formed.
+        app.exec("update users set department_id = (select id from departments where code = '420102-SCJG') where username in ('yichang2')")
+        .await;
+        let county = app.session("countyadmin").await;
+        let r = app.post_json("/api/v1/draws", &county, task_spec(json!({}))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let id = r.json()["task"]["id"].as_i64().unwrap();
+        let r = app
+            .post_json(
+                &format!("/api/v1/draws/{id}/draw"),
+                &county,
+                json!({"public_value": "42"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let bundle = app.get(&format!("/api/v1/draws/{id}/bundle"), &county).await.json();
+        assert!(
+            bundle["recusals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["inspector"] != "inspector2"),
+            "recusals name only inspectors in the directory"
+        );
+        assert!(
+            bundle["recusals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["inspector"] == "inspector" && r["code"] == JIANGAN_SHOP),
+            "the last team's member still in the directory is recused"
+        );
+    }
+);
+
+both!(
+    work_records_are_read_by_their_department_its_kind_and_superiors,
+    |app| {
+        setup(&app).await;
+        let id = jiangan_lead(&app).await;
+        // Finding 10: scope ignored the department's kind. The province drug
+        // administration covers 江岸's region but is not 江岸's system.
+        for (who, reads) in [
+            ("inspector", true),
+            ("countyadmin", true),
+            ("cityadmin", true),
+            ("leader", true),
+            ("admin", true),
+            ("yichang", false),
+            ("yjinspector", false),
+            ("yjadmin", false),
+        ] {
+            let c = app.session(who).await;
+            let r = app.get(&format!("/api/v1/leads/{id}"), &c).await;
+            assert_eq!(r.status == StatusCode::OK, reads, "{who}: {}", r.text());
+            let listed = app.get("/api/v1/leads", &c).await.json()["leads"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["id"] == id);
+            assert_eq!(listed, reads, "{who} lists the lead");
+        }
+        // Territory stays shared: the drug administration reads the entity.
+        let yj = app.session("yjinspector").await;
+        assert_eq!(
+            app.get(&format!("/api/v1/entities/{JIANGAN_SHOP}"), &yj).await.status,
+            StatusCode::OK
+        );
+    }
+);
+
+both!(every_id_route_refuses_other_regions_and_kinds, |app| {
+    setup(&app).await;
+    // 江岸's work: a lead filed as a case, an inspection, a drawn task.
+    let lead = jiangan_lead(&app).await;
+    let county = app.session("countyadmin").await;
+    let r = app
+        .post_json(
+            &format!("/api/v1/leads/{lead}/file"),
+            &county,
+            json!({"cause": "价格欺诈", "officers": ["inspector", "inspector2"], "note": "证据确凿"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let case = r.json()["case"]["id"]
+        .as_i64()
+        .or_else(|| r.json()["id"].as_i64())
+        .unwrap();
+    let second = jiangan_lead(&app).await;
+    let inspector = app.session("inspector").await;
+    let a = app.answers(&inspector, &["SJ-JG-001"]).await;
+    let r = app
+        .post_json(
+            "/api/v1/inspections",
+            &inspector,
+            json!({"uscc": code("420102", 8102), "items": ["SJ-JG-001"], "method": "remote", "inspected_on": "2026-11-20",
+                   "team": ["inspector", "inspector2"], "outcome": "no_problem", "answers": a, "notes": "未见异常"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let inspection = r.json()["inspection"]["id"]
+        .as_i64()
+        .or_else(|| r.json()["id"].as_i64())
+        .unwrap();
+    let r = app.post_json("/api/v1/draws", &county, task_spec(json!({}))).await;
+    let task = r.json()["task"]["id"].as_i64().unwrap();
+    app.post_json(
+        &format!("/api/v1/draws/{task}/draw"),
+        &county,
+        json!({"public_value": "9"}),
+    )
+    .await;
+
+    let reads = [
+        format!("/api/v1/leads/{lead}"),
+        format!("/api/v1/cases/{case}"),
+        format!("/api/v1/inspections/{inspection}"),
+        format!("/api/v1/draws/{task}"),
+        format!("/api/v1/draws/{task}/bundle"),
+        format!("/enforcement/leads/{lead}"),
+        format!("/enforcement/cases/{case}"),
+        format!("/inspections/{inspection}"),
+        format!("/draws/{task}"),
+    ];
+    let writes: Vec<(String, Value)> = vec![
+        (format!("/api/v1/leads/{second}/extend"), json!({"reason": "x"})),
+        (
+            format!("/api/v1/leads/{second}/decline"),
+            json!({"ground": "other", "note": "x"}),
+        ),
+        (
+            format!("/api/v1/leads/{second}/file"),
+            json!({"cause": "x", "officers": ["yichang", "yichang2"], "note": "x"}),
+        ),
+        (format!("/api/v1/cases/{case}/extend"), json!({"reason": "x"})),
+        (
+            format!("/api/v1/cases/{case}/close"),
+            json!({"ground": "other", "note": "x"}),
+        ),
+        (
+            format!("/api/v1/draws/{task}/recusals"),
+            json!({"code": JIANGAN_SHOP, "inspector": "inspector"}),
+        ),
+    ];
+    for who in ["yichang", "ycadmin", "ycleader", "yjinspector", "yjadmin"] {
+        let c = app.session(who).await;
+        for path in &reads {
+            let r = app.get(path, &c).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{who} GET {path}: {}", r.status);
+        }
+        for (path, body) in &writes {
+            let r = app.request(Method::POST, path, &c, Some(body.clone())).await;
+            assert!(
+                r.status == StatusCode::FORBIDDEN,
+                "{who} POST {path}: {} {}",
+                r.status,
+                r.text()
+            );
+        }
+    }
+    // Nothing changed: the second lead is still pending.
+    let l = app.get(&format!("/api/v1/leads/{second}"), &county).await.json();
+    let l = if l["lead"].is_object() { l["lead"].clone() } else { l };
+    assert_eq!(l["status"], "pending");
+});
