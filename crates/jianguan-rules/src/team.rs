@@ -50,10 +50,23 @@ pub fn check_team(members: &[Member], on: NaiveDate, on_site: bool) -> Result<()
 /// agency's own officials (行政处罚法第四十二条 "行政处罚应当由具有行政执法
 /// 资格的执法人员实施"). Officials of several departments inspecting
 /// together (联合检查) sign each their own department's part, so a joint
-/// record may name them all.
-pub fn check_agency(member: &str, member_dept: Option<&str>, recording_dept: &str, joint: bool) -> Result<(), String> {
-    if joint || member_dept == Some(recording_dept) {
+/// record may name officials of other departments — but only of departments
+/// whose region includes the entity (`in_territory`: a department acts in
+/// its own area, 程序规定第八条), and they confirm being named
+/// (the application's co-signature).
+pub fn check_agency(
+    member: &str,
+    member_dept: Option<&str>,
+    recording_dept: &str,
+    joint: bool,
+    in_territory: bool,
+) -> Result<(), String> {
+    if member_dept == Some(recording_dept) {
         Ok(())
+    } else if joint && in_territory {
+        Ok(())
+    } else if joint {
+        Err(format!("{member} 所在部门的辖区不含该市场主体，不能列入联合检查"))
     } else {
         Err(format!("{member} 不是本部门的执法人员；多部门共同检查请选择“联合检查”"))
     }
@@ -66,10 +79,18 @@ mod tests {
     /// 行政处罚法第四十二条: the agency's own officials, unless joint.
     #[test]
     fn members_act_for_the_recording_agency_unless_the_inspection_is_joint() {
-        assert!(check_agency("a", Some("420102-SCJG"), "420102-SCJG", false).is_ok());
-        assert!(check_agency("b", Some("420500-SCJG"), "420102-SCJG", false).is_err());
-        assert!(check_agency("c", None, "420102-SCJG", false).is_err());
-        assert!(check_agency("b", Some("420000-YJJ"), "420102-SCJG", true).is_ok());
+        assert!(check_agency("a", Some("420102-SCJG"), "420102-SCJG", false, true).is_ok());
+        assert!(check_agency("b", Some("420500-SCJG"), "420102-SCJG", false, false).is_err());
+        assert!(check_agency("c", None, "420102-SCJG", false, false).is_err());
+        assert!(check_agency("b", Some("420000-YJJ"), "420102-SCJG", true, true).is_ok());
+    }
+
+    /// 程序规定第八条: a joint record names officials of departments whose
+    /// region includes the entity, not of another city's bureau.
+    #[test]
+    fn joint_records_name_only_officials_of_departments_of_the_entitys_territory() {
+        let e = check_agency("yc", Some("420500-SCJG"), "420102-SCJG", true, false).unwrap_err();
+        assert!(e.contains("辖区"), "{e}");
     }
 
     fn m(id: i64, valid: Option<(i32, u32, u32)>) -> Member {

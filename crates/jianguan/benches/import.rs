@@ -58,6 +58,7 @@ async fn run_import(url: &str, file: &Path) -> f64 {
     let bytes = std::fs::read(file).unwrap();
     eprintln!("  read and decoded the file in {:.1}s", t.elapsed().as_secs_f64());
     let opts = ImportOptions {
+        job: None,
         actor: Actor::Cli,
         scope: DataScope::All,
         batch_size: 5000,

@@ -24,3 +24,17 @@ create table draw_partners (
     primary key (task_id, department_id)
 );
 create index draw_partners_department on draw_partners(department_id, answer);
+
+-- The officers named on an inspection who signed it (the recorder) or
+-- confirmed it since; the others are shown as awaiting confirmation.
+create table inspection_cosigns (
+    inspection_id bigint not null references inspections(id),
+    user_id       bigint not null references users(id),
+    cosigned_at   text not null,
+    primary key (inspection_id, user_id)
+);
+
+-- The department that made a catalog item: it and its same-kind superiors
+-- keep it; items loaded by the operator are kept by the province's
+-- department of the item's kind.
+alter table catalog_items add column department_id bigint references departments(id);

@@ -27,6 +27,8 @@ pub struct Editor {
     pub actor: Actor,
     level: ActorLevel,
     kind: String,
+    /// The acting department (none for the operator).
+    viewer: Option<jianguan_rules::jurisdiction::Viewer<DeptKind>>,
 }
 
 impl Editor {
@@ -36,6 +38,7 @@ impl Editor {
             actor,
             level: ActorLevel::System,
             kind: String::new(),
+            viewer: None,
         }
     }
 
@@ -57,6 +60,7 @@ impl Editor {
             actor: user.actor(),
             level,
             kind,
+            viewer: (level != ActorLevel::System).then(|| user.viewer()),
         }
     }
 
@@ -69,6 +73,35 @@ impl Editor {
     /// The acting department's kind, or none for the system administrator.
     pub fn kind(&self) -> Option<DeptKind> {
         DeptKind::parse(&self.kind)
+    }
+
+    /// The department that makes the items this editor creates.
+    fn department_id(&self) -> Option<i64> {
+        self.viewer.and_then(|v| v.office).map(|o| o.id)
+    }
+
+    /// Refuse to change an existing item unless this editor's department
+    /// made it or supervises its maker (same kind, region covering it);
+    /// an item the operator loaded is kept by the province's department
+    /// of its kind. Otherwise any county bureau of the kind could retire a
+    /// province-wide item.
+    fn check_owner(&self, owner: Option<&crate::platform::auth::jurisdiction::Dept>) -> AppResult<()> {
+        let Some(viewer) = self.viewer else {
+            return Ok(());
+        };
+        let ok = match owner {
+            Some(o) => viewer.maintains_work(o),
+            None => self.level == ActorLevel::Province,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(AppError::field(
+                ErrorCode::Forbidden,
+                "item_code",
+                "该事项由其他部门制定，只有制定部门及其上级部门可以修改、发布或废止",
+            ))
+        }
     }
 
     /// Refuse, in Chinese, an item this editor may not keep.
@@ -131,6 +164,14 @@ pub async fn get(db: &Db, code: &str) -> Result<Option<CatalogItem>, sqlx::Error
     let sql = format!("select {COLUMNS} from catalog_items where code = $1");
     let row: Option<ItemRow> = on_db!(db, pool => sqlx::query_as(&sql).bind(code).fetch_optional(pool).await?);
     row.map(decode).transpose()
+}
+
+/// The department that made an item, if a department did.
+async fn owner_in(tx: &mut Tx, code: &str) -> Result<Option<crate::platform::auth::jurisdiction::Dept>, sqlx::Error> {
+    let row: Option<(i64, String, String)> = on_tx!(tx, c => sqlx::query_as(
+        "select d.id, d.kind, d.division_code from catalog_items i join departments d on d.id = i.department_id where i.code = $1")
+        .bind(code).fetch_optional(&mut *c).await?);
+    Ok(row.and_then(|(id, kind, division)| crate::platform::auth::jurisdiction::owner(id, &kind, &division)))
 }
 
 async fn get_in(tx: &mut Tx, code: &str) -> Result<Option<(CatalogItem, bool)>, sqlx::Error> {
@@ -302,6 +343,7 @@ pub async fn upsert(
     if let Some((old, _)) = &existing {
         // Nobody takes over another department's item by changing its kind.
         editor.check(&old.content)?;
+        editor.check_owner(owner_in(tx, code).await?.as_ref())?;
         if let Some(to) = status
             && !transition_allowed(old.status, to)
         {
@@ -323,10 +365,11 @@ pub async fn upsert(
             let st = status.unwrap_or(ItemStatus::Draft);
             let ever = st != ItemStatus::Draft;
             on_tx!(tx, c => sqlx::query(
-                "insert into catalog_items (code, version, status, name, level, department_kind, content, ever_published, created_at, updated_at)
-                 values ($1, 1, $2, $3, $4, $5, $6, $7, $8, $8)")
+                "insert into catalog_items (code, version, status, name, level, department_kind, content, ever_published, created_at,
+                     updated_at, department_id)
+                 values ($1, 1, $2, $3, $4, $5, $6, $7, $8, $8, $9)")
                 .bind(code).bind(st.as_str()).bind(&content.name).bind(content.level.as_str())
-                .bind(content.department_kind.as_str()).bind(&text).bind(ever).bind(now)
+                .bind(content.department_kind.as_str()).bind(&text).bind(ever).bind(now).bind(editor.department_id())
                 .execute(&mut *c).await?.rows_affected());
             write_version(tx, code, 1, &text, now, actor, false).await?;
             (Change::Created, 1, st)

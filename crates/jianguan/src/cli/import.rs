@@ -104,6 +104,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<ExitCode> {
     .await??;
     let errors_path = errors_path_for(&a.file, a.errors.clone());
     let opts = ImportOptions {
+        job: None,
         actor: Actor::Cli,
         scope: DataScope::All,
         batch_size: a.batch_size.max(1),

@@ -292,11 +292,19 @@ pub(super) async fn inspect(
     };
     // Back-filled history: recorded before checklists were kept.
     let signed = Signed {
+        signer: None,
         cited: vec![cited],
         answers: Vec::new(),
         files: Vec::new(),
     };
-    insert(db, &Actor::Cli, clock.now(), dept, &input, &signed).await?;
+    let id = insert(db, &Actor::Cli, clock.now(), dept, &input, &signed).await?;
+    // Back-filled records were signed on paper by the whole team.
+    for name in team {
+        on_db!(db, pool => sqlx::query(
+            "insert into inspection_cosigns (inspection_id, user_id, cosigned_at)
+             select $1, id, $2 from users where username = $3")
+            .bind(id).bind(clock.now()).bind(name).execute(pool).await?.rows_affected());
+    }
     Ok(())
 }
 

@@ -35,6 +35,8 @@ pub struct InspectionDetail {
     pub corrected_by: Option<i64>,
     /// Follow-up visits of an order to rectify.
     pub follow_ups: Vec<i64>,
+    /// Which named officers signed or confirmed the record.
+    pub cosigns: super::cosign::Cosigns,
 }
 
 pub async fn detail_of(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<InspectionDetail> {
@@ -55,6 +57,7 @@ async fn detail_with_entity(
         parts: links::parts(&state.db, id).await?,
         corrected_by: links::corrected_by(&state.db, id).await?,
         follow_ups,
+        cosigns: super::cosign::of(&state.db, &inspection).await?,
         inspection,
     };
     Ok((d, entity))
@@ -122,6 +125,11 @@ impl DetailPage {
         } else {
             parts.join(" · ")
         }
+    }
+
+    /// The viewer is named on the record and has not confirmed yet.
+    pub fn awaits_me(&self) -> bool {
+        self.d.cosigns.awaiting.iter().any(|u| *u == self.username)
     }
 
     pub fn draft_key(&self) -> String {

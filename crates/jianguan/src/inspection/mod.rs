@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod checklist;
+pub mod cosign;
 pub mod detail;
 pub mod evidence;
 pub mod exif;

@@ -117,6 +117,18 @@ pub fn routes() -> Vec<RouteDef> {
         ),
         def(
             Method::POST,
+            "/api/v1/inspections/{id}/cosign",
+            Access::Roles(&[jianguan_rules::Role::Inspector]),
+            post(super::cosign::cosign_api),
+        ),
+        def(
+            Method::POST,
+            "/inspections/{id}/cosign",
+            Access::Roles(&[jianguan_rules::Role::Inspector]),
+            post(super::cosign::cosign_submit),
+        ),
+        def(
+            Method::POST,
             "/api/v1/inspections/{id}/confirm",
             Access::Roles(ENTERPRISE),
             post(super::receipt::confirm_api),

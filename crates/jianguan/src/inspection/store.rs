@@ -209,11 +209,20 @@ pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &New
                 format!("没有用户名为 {name:?} 的执法人员"),
             )
         })?;
+        let in_territory = match u.department_code.as_deref() {
+            Some(code) if code != dept.code => org::department_by_code(db, code)
+                .await?
+                .and_then(|d| d.division())
+                .zip(jianguan_rules::DivisionCode::parse(&entity.division_code).ok())
+                .is_some_and(|(theirs, e)| theirs.covers(&e)),
+            _ => true,
+        };
         check_agency(
             &u.username,
             u.department_code.as_deref(),
             &dept.code,
             input.source == "joint",
+            in_territory,
         )
         .map_err(|e| AppError::field(ErrorCode::InspectionTeamInvalid, "team", e))?;
         members.push(Member {
@@ -268,6 +277,11 @@ pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &New
         ..input.clone()
     };
     let signed = Signed {
+        signer: input
+            .team
+            .iter()
+            .any(|t| *t == user.user.username)
+            .then_some(user.user.id),
         cited: cited.clone(),
         answers,
         files,
@@ -308,6 +322,9 @@ fn outcome_of(s: &str) -> Outcome {
 /// What a signature covers besides the form: the item versions cited, the
 /// judged answers and the files.
 pub struct Signed {
+    /// The recorder, when named on the team: their signature is recorded
+    /// with the record; the others confirm (`inspection::cosign`).
+    pub signer: Option<i64>,
     pub cited: Vec<Cited>,
     pub answers: Vec<checklist::Answer>,
     pub files: Vec<evidence::Stored>,
@@ -385,6 +402,9 @@ pub async fn insert(
                 "evidence": signed.files.iter().map(|f| &f.sha256).collect::<Vec<_>>()}),
     )
     .await?;
+    if let Some(uid) = signed.signer {
+        super::cosign::signed_by_recorder(&mut tx, id, uid, now).await?;
+    }
     // The receipt cites this entry of the audit chain.
     on_tx!(tx, c => sqlx::query("update inspections set audit_seq = $2 where id = $1")
         .bind(id).bind(seq).execute(&mut *c).await?.rows_affected());

@@ -335,6 +335,9 @@ pub struct ImportOptions {
     pub batch_size: usize,
     pub errors_path: PathBuf,
     pub file_name: String,
+    /// The job to report to; none: the file's own job (`job_id`), so
+    /// that a rerun of the same file resumes.
+    pub job: Option<String>,
 }
 
 /// The job id of a file: the same file (same bytes) is the same job.
@@ -486,7 +489,7 @@ pub async fn import_table(
             bail!("the file has no {label} column (found: {})", table.header.join(", "));
         }
     }
-    let id = job_id("entities", file_bytes);
+    let id = opts.job.clone().unwrap_or_else(|| job_id("entities", file_bytes));
     let total = table.rows.len() as i64;
     let resumed_after = open_job(
         db,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::import::{ImportOptions, import_table, job_id, open_job};
+use super::import::{ImportOptions, import_table, open_job};
 use super::tabular::{extension, read_bytes};
 use crate::on_db;
 use crate::platform::auth::CurrentUser;
@@ -30,6 +30,10 @@ pub struct ImportJob {
     pub bad_rows: i64,
     #[serde(skip)]
     pub errors_file: Option<String>,
+    /// The department of the account that started it (none: the command
+    /// line); it and its same-kind superiors read the job.
+    #[serde(skip)]
+    pub department_id: Option<i64>,
     /// Why a failed import stopped.
     pub message: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -55,12 +59,43 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<ImportJob>, sqlx::Error> {
     on_db!(db, pool => {
         sqlx::query_as(
             "select id, file_name, status, total_rows, rows_done, inserted, updated, unchanged, bad_rows, errors_file,
-                    message, created_at, updated_at from import_jobs where id = $1",
+                    department_id, message, created_at, updated_at from import_jobs where id = $1",
         )
         .bind(id)
         .fetch_optional(pool)
         .await
     })
+}
+
+/// A job the caller may read: one started by its department or a
+/// same-kind lower department (`CurrentUser::check_work`); jobs of the
+/// command line only for the system administrator. The uploaded file and
+/// its error file hold whole registers: the same rule guards both.
+pub async fn visible(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<ImportJob> {
+    let job = get(&state.db, id).await?.ok_or_else(|| AppError::not_found("import"))?;
+    if user.role() == jianguan_rules::Role::SysAdmin {
+        return Ok(job);
+    }
+    let offices = crate::platform::auth::jurisdiction::offices(&state.db).await?;
+    user.check_work(job.department_id.and_then(|d| offices.get(&d)), &[])?;
+    Ok(job)
+}
+
+/// The latest jobs the caller may read.
+pub async fn recent(state: &AppState, user: &CurrentUser, n: usize) -> AppResult<Vec<ImportJob>> {
+    let ids: Vec<String> = on_db!(&state.db, pool => {
+        sqlx::query_scalar("select id from import_jobs order by updated_at desc limit 200").fetch_all(pool).await?
+    });
+    let mut out = Vec::new();
+    for id in ids {
+        if out.len() == n {
+            break;
+        }
+        if let Ok(job) = visible(state, user, &id).await {
+            out.push(job);
+        }
+    }
+    Ok(out)
 }
 
 async fn fail(db: &Db, id: &str, message: &str, now: DateTime<Utc>) {
@@ -83,7 +118,11 @@ async fn fail(db: &Db, id: &str, message: &str, now: DateTime<Utc>) {
 pub async fn start_upload(state: &AppState, user: &CurrentUser, mut multipart: Multipart) -> AppResult<String> {
     let (name, bytes) = crate::platform::web::extract::upload_file(&mut multipart).await?;
     let ext = extension(std::path::Path::new(&name));
-    let id = job_id("entities", &bytes);
+    // Unguessable: a web job's id is no digest of the file (which would
+    // let anyone holding the file find its job and error rows).
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce).map_err(|e| AppError::internal(format!("no system randomness: {e}")))?;
+    let id = format!("entities-{}", hex::encode(nonce));
     let dir = state.settings.data_dir.join("imports");
     tokio::fs::create_dir_all(&dir).await.map_err(AppError::internal)?;
     let stored = dir.join(format!("{id}.{ext}"));
@@ -91,6 +130,9 @@ pub async fn start_upload(state: &AppState, user: &CurrentUser, mut multipart: M
     let now = state.clock.now();
     let sha = jianguan_rules::audit::sha256_hex(&bytes);
     open_job(&state.db, &id, &sha, &name, 0, &user.actor(), now).await?;
+    let department = user.department.as_ref().map(|d| d.id);
+    on_db!(&state.db, pool => sqlx::query("update import_jobs set department_id = $2 where id = $1")
+        .bind(&id).bind(department).execute(pool).await?.rows_affected());
     let (state, actor, scope) = (state.clone(), user.actor(), user.scope());
     let job = id.clone();
     tokio::spawn(async move {
@@ -101,6 +143,7 @@ pub async fn start_upload(state: &AppState, user: &CurrentUser, mut multipart: M
             Err(e) => return fail(&state.db, &job, &e.to_string(), state.clock.now()).await,
         };
         let opts = ImportOptions {
+            job: Some(job.clone()),
             actor,
             scope,
             batch_size: 5000,

@@ -214,6 +214,7 @@ pub async fn search(
     f: &EntityFilter,
     scope: &jianguan_rules::access::DataScope,
 ) -> AppResult<(Vec<Entity>, i64)> {
+    f.check()?;
     let has_text = f.q.as_deref().is_some_and(|q| !q.trim().is_empty());
     if let (true, Some(index)) = (has_text, &state.search) {
         index.catch_up(&state.db).await?;
@@ -418,14 +419,10 @@ pub async fn upload(
     params(("id" = String, Path)), responses((status = 200, body = jobs::ImportJob), (status = 404, body = crate::platform::error::Problem)))]
 pub async fn import_status(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<jobs::ImportJob>> {
-    Ok(Json(
-        jobs::get(&state.db, &id)
-            .await?
-            .ok_or_else(|| AppError::not_found("import"))?,
-    ))
+    Ok(Json(jobs::visible(&state, &user, &id).await?))
 }
 
 /// The rejected rows of an import, with line and reason (CSV).
@@ -433,12 +430,10 @@ pub async fn import_status(
     params(("id" = String, Path)), responses((status = 200, content_type = "text/csv"), (status = 404, body = crate::platform::error::Problem)))]
 pub async fn import_errors(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let job = jobs::get(&state.db, &id)
-        .await?
-        .ok_or_else(|| AppError::not_found("import"))?;
+    let job = jobs::visible(&state, &user, &id).await?;
     let path = job.errors_file.ok_or_else(|| AppError::not_found("error file"))?;
     let bytes = tokio::fs::read(&path)
         .await

@@ -535,13 +535,41 @@ pub struct EntityFilter {
     pub per_page: Option<i64>,
 }
 
+/// Deepest result a search pages to (as search engines bound deep paging,
+/// e.g. Elasticsearch's `max_result_window`): beyond it, narrow the search.
+pub const MAX_RESULT_WINDOW: i64 = 100_000;
+
+/// Most rows on one page.
+pub const MAX_PER_PAGE: i64 = 200;
+
 impl EntityFilter {
     pub fn per_page(&self) -> i64 {
-        self.per_page.unwrap_or(20).clamp(1, 200)
+        self.per_page.unwrap_or(20).clamp(1, MAX_PER_PAGE)
     }
 
+    /// The page, within `1..=` the last page of the result window (so
+    /// that offsets never overflow, whatever the query string says).
     pub fn page(&self) -> i64 {
-        self.page.unwrap_or(1).max(1)
+        self.page.unwrap_or(1).clamp(1, MAX_RESULT_WINDOW / self.per_page())
+    }
+
+    /// Refuse pages outside the bounds rather than answer another page.
+    pub fn check(&self) -> Result<(), crate::platform::error::AppError> {
+        use crate::platform::error::AppError;
+        if let Some(p) = self.per_page
+            && !(1..=MAX_PER_PAGE).contains(&p)
+        {
+            return Err(AppError::invalid("per_page", format!("每页1至{MAX_PER_PAGE}条")));
+        }
+        if let Some(p) = self.page
+            && (p < 1 || p.saturating_mul(self.per_page()) > MAX_RESULT_WINDOW)
+        {
+            return Err(AppError::invalid(
+                "page",
+                format!("页码从1开始，最多翻到第{MAX_RESULT_WINDOW}条结果；请缩小查询范围"),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -15,7 +15,6 @@ use super::model::{Entity, EntityDraft, EntityStatus, EntityType, Licence};
 use super::refdata::{DIVISIONS, INDUSTRIES};
 use super::routes::{WRITERS, validate, visible_entity};
 use super::store::{self, EntityFilter, EntityVersion};
-use crate::on_db;
 use crate::platform::auth::CurrentUser;
 use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::platform::web::AppState;
@@ -389,21 +388,10 @@ pub struct ImportPage {
     pub error: Option<String>,
 }
 
-async fn recent_jobs(state: &AppState) -> AppResult<Vec<ImportJob>> {
-    let ids: Vec<String> = on_db!(&state.db, pool => {
-        sqlx::query_scalar("select id from import_jobs order by updated_at desc limit 10").fetch_all(pool).await?
-    });
-    let mut out = Vec::new();
-    for id in ids {
-        out.extend(jobs::get(&state.db, &id).await?);
-    }
-    Ok(out)
-}
-
 pub async fn import_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
     Ok(render(&ImportPage {
         layout: layout(Some(&user), "导入市场主体", "/registry/entities"),
-        jobs: recent_jobs(&state).await?,
+        jobs: jobs::recent(&state, &user, 10).await?,
         error: None,
     }))
 }
@@ -418,7 +406,7 @@ pub async fn import_submit(
         Err(e) if e.code != ErrorCode::Internal => {
             let page = ImportPage {
                 layout: layout(Some(&user), "导入市场主体", "/registry/entities"),
-                jobs: recent_jobs(&state).await?,
+                jobs: jobs::recent(&state, &user, 10).await?,
                 error: Some(format!("{}（{}）", e.code.message_zh(), e.detail)),
             };
             Ok(render_with_status(e.code.status(), &page))
@@ -446,9 +434,7 @@ pub async fn import_progress(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let job = jobs::get(&state.db, &id)
-        .await?
-        .ok_or_else(|| AppError::not_found("import"))?;
+    let job = jobs::visible(&state, &user, &id).await?;
     if headers.contains_key("hx-request") {
         return Ok(render(&ProgressPart { job }));
     }

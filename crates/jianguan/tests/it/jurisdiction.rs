@@ -527,3 +527,152 @@ both!(every_id_route_refuses_other_regions_and_kinds, |app| {
     let l = if l["lead"].is_object() { l["lead"].clone() } else { l };
     assert_eq!(l["status"], "pending");
 });
+
+both!(
+    named_officers_confirm_and_joint_records_name_only_officers_of_the_territory,
+    |app| {
+        setup(&app).await;
+        // Finding 6: a record named officers who had no part in it.
+        let inspector = app.session("inspector").await;
+        let a = app.answers(&inspector, &["SJ-JG-001"]).await;
+        let r = app
+            .post_json(
+                "/api/v1/inspections",
+                &inspector,
+                json!({"uscc": JIANGAN_SHOP, "items": ["SJ-JG-001"], "method": "remote", "inspected_on": "2026-11-20",
+                   "team": ["inspector", "inspector2"], "outcome": "no_problem", "answers": a, "notes": "未见异常"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let id = r.json()["inspection"]["id"]
+            .as_i64()
+            .or_else(|| r.json()["id"].as_i64())
+            .unwrap();
+        let d = app.get(&format!("/api/v1/inspections/{id}"), &inspector).await.json();
+        assert_eq!(d["cosigns"]["confirmed"], json!(["inspector"]));
+        assert_eq!(d["cosigns"]["awaiting"], json!(["inspector2"]));
+        // Someone not named cannot confirm; the named officer does, once.
+        let yc = app.session("yichang").await;
+        let path = format!("/api/v1/inspections/{id}/cosign");
+        assert_eq!(app.post_json(&path, &yc, json!({})).await.status, StatusCode::FORBIDDEN);
+        let second = app.session("inspector2").await;
+        let r = app.post_json(&path, &second, json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["awaiting"], json!([]));
+        assert_eq!(
+            app.post_json(&path, &second, json!({})).await.status,
+            StatusCode::CONFLICT
+        );
+        // A joint record of 宜昌 on its own entity cannot name 江岸's officers:
+        // 江岸's region does not include it.
+        let a = app.answers(&yc, &["SJ-JG-001"]).await;
+        let r = app
+            .post_json(
+                "/api/v1/inspections",
+                &yc,
+                json!({"uscc": yichang_shop(), "items": ["SJ-JG-001"], "method": "remote", "source": "joint",
+                   "inspected_on": "2026-11-20", "team": ["yichang", "inspector"], "outcome": "no_problem",
+                   "answers": a, "notes": "联合检查"}),
+            )
+            .await;
+        assert_eq!(r.code(), "inspection_team_invalid", "{}", r.text());
+        assert!(r.text().contains("辖区"), "{}", r.text());
+    }
+);
+
+both!(a_catalog_item_is_kept_by_its_maker_and_its_superiors_only, |app| {
+    setup(&app).await;
+    // Finding 7: a same-kind department elsewhere retired a county's item.
+    let item = json!({"code": "JA-JG-101", "name": "江岸区夜市摊点明码标价检查", "level": "county",
+                      "department_kind": "market_regulation",
+                      "legal_basis": [{"law": "中华人民共和国价格法", "article": 13}], "scope": {}, "methods": ["random"],
+                      "checklist": [{"text": "是否明码标价", "result": {"kind": "pass_fail"}}]});
+    let county = app.session("countyadmin").await;
+    let r = app.post_json("/api/v1/catalog", &county, item).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = app
+        .post_json("/api/v1/catalog/JA-JG-101/publish", &county, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    for who in ["ycadmin", "yjadmin"] {
+        let c = app.session(who).await;
+        let r = app.post_json("/api/v1/catalog/JA-JG-101/retire", &c, json!({})).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.text());
+    }
+    let item = app.get("/api/v1/catalog/JA-JG-101", &county).await.json();
+    assert_eq!(item["item"]["status"], "published", "nothing changed");
+    // 武汉, over 江岸 in the same system, may.
+    let city = app.session("cityadmin").await;
+    let r = app
+        .post_json("/api/v1/catalog/JA-JG-101/retire", &city, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // An item the operator loaded is the province's to keep, not a city's.
+    let r = app
+        .post_json("/api/v1/catalog/SJ-JG-001/retire", &city, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+});
+
+both!(import_jobs_are_read_by_their_department_and_superiors_only, |app| {
+    setup(&app).await;
+    // Finding 9: any administrator read any import, by an id derived from
+    // the file.
+    let csv = "统一社会信用代码,企业名称,行政区划代码\n91420102MA4K8201XX,坏行,420102\n".as_bytes();
+    let county = app.session("countyadmin").await;
+    let r = app
+        .upload_file("/api/v1/imports/entities", &county, "主体.csv", csv)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    let id = r.json()["job_id"].as_str().unwrap().to_string();
+    let digest = jianguan_rules::audit::sha256_hex(csv);
+    assert!(!id.contains(&digest[..24]), "the id is not a digest of the file: {id}");
+    for _ in 0..100 {
+        let j = app.get(&format!("/api/v1/imports/{id}"), &county).await.json();
+        if j["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for (who, ok) in [
+        ("countyadmin", true),
+        ("cityadmin", true),
+        ("admin", true),
+        ("ycadmin", false),
+        ("yjadmin", false),
+    ] {
+        let c = app.session(who).await;
+        for path in [
+            format!("/api/v1/imports/{id}"),
+            format!("/api/v1/imports/{id}/errors.csv"),
+            format!("/registry/imports/{id}"),
+        ] {
+            let r = app.get(&path, &c).await;
+            assert_eq!(r.status != StatusCode::FORBIDDEN, ok, "{who} {path}: {}", r.status);
+        }
+    }
+});
+
+both!(absurd_page_numbers_are_refused_not_panicked_on, |app| {
+    setup(&app).await;
+    // Finding 5: page=9223372036854775807 overflowed the offset and the
+    // handler panicked.
+    let c = app.session("inspector").await;
+    for q in [
+        "page=9223372036854775807",
+        "page=9223372036854775807&q=测试",
+        "page=0",
+        "per_page=100000",
+        "page=-3",
+    ] {
+        let r = app.get(&format!("/api/v1/entities?{q}"), &c).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {}", r.text());
+        assert_eq!(r.code(), "validation_failed");
+    }
+    let r = app.get("/registry/entities?page=9223372036854775807", &c).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.get("/api/v1/entities?page=2&per_page=1", &c).await.status,
+        StatusCode::OK
+    );
+});

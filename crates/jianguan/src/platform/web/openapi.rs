@@ -110,6 +110,7 @@ impl Modify for BearerAuth {
         crate::inspection::evidence::read,
         crate::inspection::routes::checkin_api,
         crate::inspection::receipt::confirm_api,
+        crate::inspection::cosign::cosign_api,
         crate::inspection::receipt::feedback_api,
         crate::draws::routes::list,
         crate::draws::routes::schedule,

@@ -61,6 +61,10 @@ pub fn build_router(state: AppState) -> Router {
     }
     router
         .fallback(super::system::not_found)
+        // A handler that panics answers 500 problem+json (and is logged)
+        // instead of dropping the connection; inside the other layers so
+        // that the error page and the metrics still see the answer.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(axum::middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(axum::middleware::from_fn(super::middleware::html_errors))
         .layer(axum::middleware::from_fn_with_state(
@@ -68,4 +72,19 @@ pub fn build_router(state: AppState) -> Router {
             super::middleware::observe,
         ))
         .with_state(state)
+}
+
+/// The answer to a request whose handler panicked: a bug, logged with its
+/// message, answered as an opaque internal error.
+fn panicked(err: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let message = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("panic");
+    tracing::error!(panic = %message, "handler panicked");
+    axum::response::IntoResponse::into_response(crate::platform::error::AppError::new(
+        crate::platform::error::ErrorCode::Internal,
+        "internal error",
+    ))
 }
