@@ -49,7 +49,7 @@ pub use compact::{CompactBuilder, CompactCandidates, inspector_digest, snapshot_
 pub use sample::{Pick, Sample, proportional_counts, sample};
 pub use seed::{DrawStream, MIN_SECRET_LEN, Seed, TEAM_STREAM, commitment, derive_seed};
 pub use teams::{TeamAssignment, assign_teams};
-pub use verify::{Bundle, Replacement, VerifyError, compare, verify};
+pub use verify::{Bundle, Checked, Replacement, VerifyError, compare, recusal_commitment, verify, verify_public, withhold_recusals};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -311,16 +311,16 @@ pub(crate) fn check_text(what: &'static str, value: &str) -> Result<(), DrawErro
     Ok(())
 }
 
-/// Make the whole draw: check the secret, derive the seed, draw the
-/// entities, form the teams.
-pub fn draw(input: &DrawInput<'_>, secret: &[u8], public_value: &str) -> Result<DrawResult, DrawError> {
-    if secret.len() < MIN_SECRET_LEN {
-        return Err(DrawError::SecretTooShort { len: secret.len() });
-    }
-    let seed = derive_seed(secret, public_value);
-    let picked = sample(input.candidates, input.rules, input.full, &seed)?;
-    let c = input.candidates;
-    let selected: Vec<Selected> = picked
+/// The entities drawn with `seed`, in order, and the per-stratum counts:
+/// the half of the draw that does not depend on inspectors.
+pub fn select(
+    c: &CompactCandidates,
+    rules: &[StratumRule],
+    full: &[String],
+    seed: &Seed,
+) -> Result<(Vec<Selected>, Vec<StratumSummary>), DrawError> {
+    let picked = sample(c, rules, full, seed)?;
+    let selected = picked
         .picks
         .iter()
         .map(|p| {
@@ -332,6 +332,18 @@ pub fn draw(input: &DrawInput<'_>, secret: &[u8], public_value: &str) -> Result<
             }
         })
         .collect();
+    Ok((selected, picked.strata))
+}
+
+/// Make the whole draw: check the secret, derive the seed, draw the
+/// entities, form the teams.
+pub fn draw(input: &DrawInput<'_>, secret: &[u8], public_value: &str) -> Result<DrawResult, DrawError> {
+    if secret.len() < MIN_SECRET_LEN {
+        return Err(DrawError::SecretTooShort { len: secret.len() });
+    }
+    let seed = derive_seed(secret, public_value);
+    let c = input.candidates;
+    let (selected, strata) = select(c, input.rules, input.full, &seed)?;
     let assignment = assign_teams(input.inspectors, input.needs, input.recusals, &selected, &seed)?;
     Ok(DrawResult {
         algorithm: ALGORITHM.to_string(),
@@ -339,7 +351,7 @@ pub fn draw(input: &DrawInput<'_>, secret: &[u8], public_value: &str) -> Result<
         inspector_digest: inspector_digest(input.inspectors, input.needs, input.recusals),
         seed_commitment: commitment(secret),
         public_value: public_value.to_string(),
-        strata: picked.strata,
+        strata,
         selected,
         teams: assignment.teams,
         shortages: assignment.shortages,

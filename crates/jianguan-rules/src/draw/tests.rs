@@ -115,6 +115,9 @@ impl Example {
 
     fn bundle(&self, result: &DrawResult, replacements: Vec<Replacement>) -> Bundle {
         Bundle {
+            recusal_commitments: Vec::new(),
+            recusals_withheld: false,
+            recusal_salt: String::new(),
             algorithm: ALGORITHM.into(),
             candidates: self.candidates.clone(),
             rules: self.rules.clone(),
@@ -1055,4 +1058,32 @@ proptest! {
         prop_assert!(max <= slots.div_ceil(n), "max {} > ceil({}/{})", max, slots, n);
         prop_assert!(max - min <= 1);
     }
+}
+
+/// A public bundle withholds the recusals (who inspected or declared a
+/// conflict with an entity): the drawn entities still verify, a forged
+/// one is named, the teams are left to the regulator's bundle, and the
+/// commitments check against the salt the regulator keeps.
+#[test]
+fn a_public_bundle_withholds_recusals_and_still_verifies_the_entities() {
+    let ex = Example::new();
+    let r = draw(&ex.input(), SECRET, PUBLIC).unwrap();
+    let mut full = ex.bundle(&r, vec![]);
+    assert_eq!(verify_public(&full).map(|(_, c)| c), Ok(Checked::Full));
+    let salt = "00ff".repeat(8);
+    full.recusal_salt = salt.clone();
+    let public = withhold_recusals(full.clone());
+    assert!(public.recusal_salt.is_empty(), "the salt stays with the regulator");
+    assert!(public.recusals.is_empty());
+    assert_eq!(public.recusal_commitments, vec![recusal_commitment(&salt, &full.recusals[0])]);
+    assert_ne!(recusal_commitment("other", &full.recusals[0]), public.recusal_commitments[0]);
+    assert_eq!(verify(&public), Err(VerifyError::RecusalsWithheld));
+    let (_, checked) = verify_public(&public).unwrap();
+    assert_eq!(checked, Checked::Objects);
+    let mut forged = public.clone();
+    forged.result.selected[0].code = "X".into();
+    assert!(matches!(
+        verify_public(&forged),
+        Err(VerifyError::ResultMismatch { field: "selected", .. })
+    ));
 }

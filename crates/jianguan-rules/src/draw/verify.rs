@@ -33,6 +33,18 @@ pub struct Bundle {
     pub needs: TeamNeeds,
     #[serde(default)]
     pub recusals: Vec<Recusal>,
+    /// In a public bundle the recusals are withheld (who inspected an
+    /// entity last time, who declared a conflict with it, are not public):
+    /// each is published as [`recusal_commitment`] under a salt the
+    /// regulator keeps, and the teams are verified with the regulator's
+    /// bundle. Empty in a regulator's bundle.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recusal_commitments: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recusals_withheld: bool,
+    /// The salt of the commitments (hex), in the regulator's bundle only.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub recusal_salt: String,
     /// Replacements after the draw, in the order they were made.
     #[serde(default)]
     pub replacements: Vec<Replacement>,
@@ -59,6 +71,8 @@ pub enum VerifyError {
     SnapshotDigestMismatch { published: String, computed: String },
     #[error("the inspectors, needs or recusals changed: published digest {published}, recomputed {computed}")]
     InspectorDigestMismatch { published: String, computed: String },
+    #[error("this public bundle withholds the recusals: its teams are verified with the regulator's bundle")]
+    RecusalsWithheld,
     #[error("the inputs are not a valid draw: {0}")]
     Invalid(#[from] DrawError),
     #[error("the result differs at {field}{}: published {published}, recomputed {computed}", index.map(|i| format!("[{i}]")).unwrap_or_default())]
@@ -131,9 +145,90 @@ pub fn compare(published: &DrawResult, computed: &DrawResult) -> Result<(), Veri
     )
 }
 
+/// The commitment to one recusal: SHA-256 over a domain tag, the salt (hex)
+/// and the pair, each on its own line. Without the salt nobody can test a
+/// guessed pair; with it (the regulator's bundle) anyone can check that a
+/// disclosed recusal was in the list frozen before the draw.
+pub fn recusal_commitment(salt: &str, r: &Recusal) -> String {
+    let text = format!("jianguan-recusal/1\n{salt}\n{}\n{}\n", r.inspector, r.code);
+    crate::audit::sha256_hex(text.as_bytes())
+}
+
+/// The public form of a regulator's bundle: recusals replaced by their
+/// commitments under the bundle's salt (which is dropped), sorted so that
+/// their order tells nothing.
+pub fn withhold_recusals(mut bundle: Bundle) -> Bundle {
+    let salt = std::mem::take(&mut bundle.recusal_salt);
+    let mut c: Vec<String> = bundle.recusals.iter().map(|r| recusal_commitment(&salt, r)).collect();
+    c.sort();
+    bundle.recusal_commitments = c;
+    bundle.recusals = Vec::new();
+    bundle.recusals_withheld = true;
+    bundle
+}
+
+/// How much of a bundle [`verify_public`] could check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checked {
+    /// Everything: objects, teams, replacements.
+    Full,
+    /// The commitment, the snapshot and the drawn entities; the teams rest
+    /// on recusals the public bundle withholds.
+    Objects,
+}
+
+/// Check any bundle: a regulator's in full ([`verify`]); a public one as
+/// far as it can be without the withheld recusals — the secret against the
+/// commitment, the candidate snapshot, and every drawn entity.
+pub fn verify_public(bundle: &Bundle) -> Result<(DrawResult, Checked), VerifyError> {
+    if !bundle.recusals_withheld {
+        return verify(bundle).map(|r| (r, Checked::Full));
+    }
+    let (secret, candidates) = check_before_draw(bundle)?;
+    let seed = super::derive_seed(&secret, &bundle.public_value);
+    let (selected, strata) = super::select(&candidates, &bundle.rules, &bundle.full, &seed)?;
+    same("seed_commitment", &bundle.result.seed_commitment, &commitment(&secret))?;
+    same("public_value", &bundle.result.public_value, &bundle.public_value)?;
+    same_list("strata", &bundle.result.strata, &strata)?;
+    same_list("selected", &bundle.result.selected, &selected)?;
+    Ok((bundle.result.clone(), Checked::Objects))
+}
+
+/// The algorithm, the revealed secret against the commitment, and the
+/// snapshot digest: what every bundle can check.
+fn check_before_draw(bundle: &Bundle) -> Result<(Vec<u8>, CompactCandidates), VerifyError> {
+    if bundle.algorithm != ALGORITHM {
+        return Err(VerifyError::UnknownAlgorithm(bundle.algorithm.clone()));
+    }
+    if bundle.result.algorithm != ALGORITHM {
+        return Err(VerifyError::UnknownAlgorithm(bundle.result.algorithm.clone()));
+    }
+    let secret = hex::decode(&bundle.secret).map_err(|_| VerifyError::BadSecret)?;
+    let computed = commitment(&secret);
+    if computed != bundle.commitment {
+        return Err(VerifyError::CommitmentMismatch {
+            published: bundle.commitment.clone(),
+            computed,
+        });
+    }
+    let candidates = CompactCandidates::from_candidates(&bundle.candidates)?;
+    let computed = snapshot_digest(&candidates, &bundle.rules, &bundle.full);
+    if computed != bundle.snapshot_digest {
+        return Err(VerifyError::SnapshotDigestMismatch {
+            published: bundle.snapshot_digest.clone(),
+            computed,
+        });
+    }
+    Ok((secret, candidates))
+}
+
 /// Recompute the draw in `bundle` and check it against everything that was
-/// published. Returns the recomputed result.
+/// published. Returns the recomputed result. A public bundle, whose
+/// recusals are withheld, is refused: see [`verify_public`].
 pub fn verify(bundle: &Bundle) -> Result<DrawResult, VerifyError> {
+    if bundle.recusals_withheld {
+        return Err(VerifyError::RecusalsWithheld);
+    }
     if bundle.algorithm != ALGORITHM {
         return Err(VerifyError::UnknownAlgorithm(bundle.algorithm.clone()));
     }

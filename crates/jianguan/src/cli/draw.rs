@@ -28,8 +28,8 @@ pub fn run(cmd: DrawCommand) -> anyhow::Result<ExitCode> {
     };
     let bundle: jianguan_rules::draw::Bundle =
         serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("not a draw bundle: {e}"))?;
-    match jianguan_rules::draw::verify(&bundle) {
-        Ok(result) => {
+    match jianguan_rules::draw::verify_public(&bundle) {
+        Ok((result, checked)) => {
             let full = result.selected.iter().filter(|s| s.full).count();
             println!("OK: {} ({})", bundle.algorithm, result.snapshot_digest);
             println!(
@@ -42,6 +42,13 @@ pub fn run(cmd: DrawCommand) -> anyhow::Result<ExitCode> {
             );
             println!("  commitment {} matches the revealed secret", bundle.commitment);
             println!("  value supplied at the draw: {}", bundle.public_value);
+            if checked == jianguan_rules::draw::Checked::Objects {
+                println!(
+                    "  teams not checked: this public bundle withholds the {} recusals (published as commitments); \
+                     the regulator's bundle verifies them",
+                    bundle.recusal_commitments.len()
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

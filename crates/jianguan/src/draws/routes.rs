@@ -333,7 +333,7 @@ pub async fn public_list(State(state): State<AppState>) -> AppResult<Json<TaskLi
         tasks: store::list_published(&state.db)
             .await?
             .into_iter()
-            .map(store::public_view)
+            .map(|t| store::public_view(t, state.clock.today()))
             .collect(),
     }))
 }
@@ -357,7 +357,7 @@ pub async fn public_bundle(State(state): State<AppState>, Path(id): Path<i64>) -
             "本任务按风险等级分层抽取，风险分级结果不公开；核验包向监管部门和抽取现场的监督人员提供",
         ));
     }
-    Ok(Json(store::bundle(&state.db, id).await?))
+    Ok(Json(store::public_bundle(&state.db, id, state.clock.today()).await?))
 }
 
 /// The verification bundle of a drawn task the caller reads (including
@@ -534,7 +534,7 @@ async fn detail(
         _ => store::get(&state.db, id)
             .await?
             .filter(Task::is_published)
-            .map(store::public_view)
+            .map(|t| store::public_view(t, state.clock.today()))
             .ok_or_else(|| AppError::not_found("draw task"))?,
     };
     let mut names = HashMap::new();

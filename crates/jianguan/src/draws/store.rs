@@ -86,6 +86,10 @@ pub struct Inputs {
     pub inspectors: Vec<Inspector>,
     pub needs: TeamNeeds,
     pub recusals: Vec<Recusal>,
+    /// Salt of the recusal commitments the public bundle carries instead
+    /// of the recusals (hex; empty for tasks frozen before it existed).
+    #[serde(default)]
+    pub recusal_salt: String,
 }
 
 impl Inputs {
@@ -601,6 +605,8 @@ async fn freeze(db: &Db, lead: &Department, spec: &TaskSpec, checked: &Checked) 
     getrandom::fill(&mut secret).map_err(|e| AppError::internal(format!("no system randomness: {e}")))?;
     let commitment = draw::commitment(&secret);
     let n = candidates.len() as i64;
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| AppError::internal(format!("no system randomness: {e}")))?;
     let inputs = Inputs {
         candidates,
         rules,
@@ -608,6 +614,7 @@ async fn freeze(db: &Db, lead: &Department, spec: &TaskSpec, checked: &Checked) 
         inspectors,
         needs,
         recusals,
+        recusal_salt: hex::encode(salt),
     };
     let inputs_json = serde_json::to_string(&inputs).map_err(AppError::internal)?;
     Ok(Frozen {
@@ -916,6 +923,9 @@ pub async fn bundle(db: &Db, id: i64) -> AppResult<Bundle> {
         inspectors: inputs.inspectors,
         needs: inputs.needs,
         recusals: inputs.recusals,
+        recusal_commitments: Vec::new(),
+        recusals_withheld: false,
+        recusal_salt: inputs.recusal_salt,
         replacements: replacements_of(db, id).await?,
         secret,
         public_value,
@@ -1078,6 +1088,23 @@ pub async fn assignments(db: &Db, username: &str, department_id: i64) -> Result<
     Ok(out)
 }
 
+/// The bundle the public verifies: the recusals withheld as commitments
+/// (who inspected an entity last time and who declared a conflict with it
+/// are not public), and, before the inspection period starts, the teams'
+/// members too (publishing who will call where invites pressure on them).
+pub async fn public_bundle(db: &Db, id: i64, today: NaiveDate) -> AppResult<Bundle> {
+    let task = get(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
+    let mut b = draw::withhold_recusals(bundle(db, id).await?);
+    if today < task.spec.period_start {
+        for t in &mut b.result.teams {
+            t.inspectors.clear();
+        }
+        b.result.log.clear();
+        b.replacements.clear();
+    }
+    Ok(b)
+}
+
 /// Whether a task stratifies by the internal risk grades of its entities.
 pub fn uses_internal_grades(task: &Task) -> bool {
     !task.spec.risk_ratios.is_empty()
@@ -1088,7 +1115,16 @@ pub fn uses_internal_grades(task: &Task) -> bool {
 /// 国市监信发〔2022〕6号 for credit classes), so for a task stratified by
 /// them the public reads each drawn entity's credit class, not its
 /// `class/level` stratum; the per-stratum counts stay public.
-pub fn public_view(mut task: Task) -> Task {
+pub fn public_view(mut task: Task, today: NaiveDate) -> Task {
+    // Teams are named to the public once the inspection period starts.
+    if today < task.spec.period_start
+        && let Some(r) = task.result.as_mut()
+    {
+        for t in &mut r.teams {
+            t.inspectors.clear();
+        }
+        r.log.clear();
+    }
     if uses_internal_grades(&task)
         && let Some(r) = task.result.as_mut()
     {

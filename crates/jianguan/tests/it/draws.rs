@@ -107,9 +107,17 @@ both!(a_published_draw_verifies_offline_and_tampering_is_named, |app| {
         .json();
     assert_eq!(bundle["commitment"], task["commitment"]);
     assert_eq!(bundle["snapshot_digest"], task["snapshot_digest"]);
-    // The same bundle gives the same result, offline, on any machine.
+    // The public bundle withholds the recusals (as commitments) and still
+    // proves the drawn entities, offline, on any machine.
     let parsed: jianguan_rules::draw::Bundle = serde_json::from_value(bundle.clone()).unwrap();
-    let again = jianguan_rules::draw::verify(&parsed).unwrap();
+    assert!(parsed.recusals.is_empty() && parsed.recusals_withheld);
+    let (again, checked) = jianguan_rules::draw::verify_public(&parsed).unwrap();
+    assert_eq!(checked, jianguan_rules::draw::Checked::Objects);
+    assert_eq!(serde_json::to_value(&again.selected).unwrap(), drawn["result"]["selected"]);
+    // The regulator's bundle recomputes the whole draw, teams included.
+    let full = app.get(&format!("/api/v1/draws/{id}/bundle"), &county).await.json();
+    let full: jianguan_rules::draw::Bundle = serde_json::from_value(full).unwrap();
+    let again = jianguan_rules::draw::verify(&full).unwrap();
     assert_eq!(serde_json::to_value(&again).unwrap(), drawn["result"]);
     let (code, out) = verify_cli(&bundle);
     assert_eq!(code, 0, "{out}");
@@ -344,8 +352,28 @@ both!(a_declared_conflict_keeps_the_inspector_away, |app| {
         .get(&format!("/api/v1/public/draws/{id}/bundle"), &Client::anonymous())
         .await
         .json();
-    assert_eq!(bundle["recusals"].as_array().unwrap().len(), 12);
-    assert_eq!(verify_cli(&bundle).0, 0);
+    // Finding 8 of issue 12: the public bundle publishes the 12 recusals
+    // (who declared a conflict with which entity) only as salted
+    // commitments; the regulator's bundle carries them and their salt.
+    assert!(bundle.get("recusals").is_none_or(|r| r.as_array().unwrap().is_empty()), "{bundle}");
+    assert_eq!(bundle["recusal_commitments"].as_array().unwrap().len(), 12);
+    assert!(bundle.get("recusal_salt").is_none());
+    let (code, out) = verify_cli(&bundle);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("teams not checked"), "{out}");
+    let full = app.get(&format!("/api/v1/draws/{id}/bundle"), &county).await.json();
+    assert_eq!(full["recusals"].as_array().unwrap().len(), 12);
+    let salt = full["recusal_salt"].as_str().unwrap();
+    let r: jianguan_rules::draw::Recusal = serde_json::from_value(full["recusals"][0].clone()).unwrap();
+    assert!(
+        bundle["recusal_commitments"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(jianguan_rules::draw::recusal_commitment(salt, &r)))
+    );
+    let (code, out) = verify_cli(&full);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("teams not checked"), "{out}");
 });
 
 both!(a_task_needing_a_specialty_draws_only_inspectors_who_have_it, |app| {
