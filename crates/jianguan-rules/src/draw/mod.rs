@@ -49,7 +49,9 @@ pub use compact::{CompactBuilder, CompactCandidates, inspector_digest, snapshot_
 pub use sample::{Pick, Sample, proportional_counts, sample};
 pub use seed::{DrawStream, MIN_SECRET_LEN, Seed, TEAM_STREAM, commitment, derive_seed};
 pub use teams::{TeamAssignment, assign_teams};
-pub use verify::{Bundle, Checked, Replacement, VerifyError, compare, recusal_commitment, verify, verify_public, withhold_recusals};
+pub use verify::{
+    Bundle, Checked, Replacement, VerifyError, compare, recusal_commitment, verify, verify_public, withhold_recusals,
+};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

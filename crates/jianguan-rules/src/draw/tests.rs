@@ -1075,8 +1075,14 @@ fn a_public_bundle_withholds_recusals_and_still_verifies_the_entities() {
     let public = withhold_recusals(full.clone());
     assert!(public.recusal_salt.is_empty(), "the salt stays with the regulator");
     assert!(public.recusals.is_empty());
-    assert_eq!(public.recusal_commitments, vec![recusal_commitment(&salt, &full.recusals[0])]);
-    assert_ne!(recusal_commitment("other", &full.recusals[0]), public.recusal_commitments[0]);
+    assert_eq!(
+        public.recusal_commitments,
+        vec![recusal_commitment(&salt, &full.recusals[0])]
+    );
+    assert_ne!(
+        recusal_commitment("other", &full.recusals[0]),
+        public.recusal_commitments[0]
+    );
     assert_eq!(verify(&public), Err(VerifyError::RecusalsWithheld));
     let (_, checked) = verify_public(&public).unwrap();
     assert_eq!(checked, Checked::Objects);

@@ -372,6 +372,19 @@ pub async fn list(db: &Db, like: &str, published_only: bool) -> Result<Vec<Plan>
     assemble(db, rows).await
 }
 
+/// Plans of the region `like` that `user` reads: published ones, and the
+/// others of its department and same-kind lower departments.
+pub async fn readable(
+    db: &Db,
+    user: &crate::platform::auth::CurrentUser,
+    like: &str,
+) -> Result<Vec<Plan>, sqlx::Error> {
+    let offices = crate::platform::auth::jurisdiction::offices(db).await?;
+    let mut all = list(db, like, false).await?;
+    all.retain(|p| p.status == "published" || user.reads_work(offices.get(&p.department_id), &[]));
+    Ok(all)
+}
+
 /// Progress of one line.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LineProgress {

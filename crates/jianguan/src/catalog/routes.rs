@@ -7,7 +7,6 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use jianguan_rules::access::DataScope;
 use jianguan_rules::catalog::ItemStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -218,9 +217,7 @@ pub async fn update(
     Path(code): Path<String>,
     ApiJson(content): ApiJson<ItemContent>,
 ) -> AppResult<Json<ItemOne>> {
-    if store::get(&state.db, &code).await?.is_none() {
-        return Err(AppError::not_found("catalog item"));
-    }
+    store::editable(&state.db, &Editor::of(&user), &code).await?;
     let mut tx = state.db.begin().await?;
     store::upsert(
         &mut tx,
@@ -425,7 +422,7 @@ pub struct PlanOne {
 #[utoipa::path(get, path = "/api/v1/plans", tag = "catalog", security(("bearer" = [])), responses((status = 200, body = PlanList)))]
 pub async fn plan_list(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<PlanList>> {
     Ok(Json(PlanList {
-        plans: plans::list(&state.db, &user.scope().like_pattern(), false).await?,
+        plans: plans::readable(&state.db, &user, &user.scope().like_pattern()).await?,
     }))
 }
 
@@ -442,16 +439,17 @@ pub async fn plan_create(
     Ok((StatusCode::CREATED, plan_json(&state, id, None).await?))
 }
 
-async fn plan_json(state: &AppState, id: i64, scope: Option<&DataScope>) -> AppResult<Json<PlanOne>> {
+async fn plan_json(state: &AppState, id: i64, reader: Option<&CurrentUser>) -> AppResult<Json<PlanOne>> {
     let plan = plans::get(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("plan"))?;
-    // Published plans are public; others are seen within one's region.
-    if let Some(scope) = scope
+    // Published plans are public; others are read by the planning
+    // department and its same-kind superiors.
+    if let Some(user) = reader
         && plan.status != "published"
-        && !scope.covers_code(&plan.division_code)
     {
-        return Err(AppError::out_of_scope());
+        let offices = crate::platform::auth::jurisdiction::offices(&state.db).await?;
+        user.check_work(offices.get(&plan.department_id), &[])?;
     }
     let progress = plans::progress(&state.db, &plan).await?;
     Ok(Json(PlanOne { plan, progress }))
@@ -465,7 +463,7 @@ pub async fn plan_one(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Json<PlanOne>> {
-    plan_json(&state, id, Some(&user.scope())).await
+    plan_json(&state, id, Some(&user)).await
 }
 
 /// Move plan `id` to state `to` if the caller may.

@@ -166,6 +166,22 @@ pub async fn get(db: &Db, code: &str) -> Result<Option<CatalogItem>, sqlx::Error
     row.map(decode).transpose()
 }
 
+/// The item `code`, if this editor may change it (its kind, level and
+/// maker): the check every change runs first, before anything about the
+/// change itself, so that a refusal says "not yours" rather than "invalid".
+pub async fn editable(db: &Db, editor: &Editor, code: &str) -> AppResult<CatalogItem> {
+    let item = get(db, code)
+        .await?
+        .ok_or_else(|| AppError::not_found("catalog item"))?;
+    editor.check(&item.content)?;
+    let row: Option<(i64, String, String)> = on_db!(db, pool => sqlx::query_as(
+        "select d.id, d.kind, d.division_code from catalog_items i join departments d on d.id = i.department_id where i.code = $1")
+        .bind(code).fetch_optional(pool).await?);
+    let owner = row.and_then(|(id, kind, division)| crate::platform::auth::jurisdiction::owner(id, &kind, &division));
+    editor.check_owner(owner.as_ref())?;
+    Ok(item)
+}
+
 /// The department that made an item, if a department did.
 async fn owner_in(tx: &mut Tx, code: &str) -> Result<Option<crate::platform::auth::jurisdiction::Dept>, sqlx::Error> {
     let row: Option<(i64, String, String)> = on_tx!(tx, c => sqlx::query_as(
@@ -419,6 +435,7 @@ pub async fn set_status(
     code: &str,
     to: ItemStatus,
 ) -> AppResult<CatalogItem> {
+    editable(db, editor, code).await?;
     let mut tx = db.begin().await?;
     let (item, _) = get_in(&mut tx, code)
         .await?

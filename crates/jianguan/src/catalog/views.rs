@@ -377,9 +377,7 @@ pub async fn edit_page(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> AppResult<Response> {
-    let item = store::get(&state.db, &code)
-        .await?
-        .ok_or_else(|| AppError::not_found("catalog item"))?;
+    let item = store::editable(&state.db, &Editor::of(&user), &code).await?;
     Ok(render(&form_page(&user, ItemForm::from_item(&item), true, None)))
 }
 
@@ -389,9 +387,7 @@ pub async fn edit_submit(
     Path(code): Path<String>,
     PageForm(mut form): PageForm<ItemForm>,
 ) -> AppResult<Response> {
-    if store::get(&state.db, &code).await?.is_none() {
-        return Err(AppError::not_found("catalog item"));
-    }
+    store::editable(&state.db, &Editor::of(&user), &code).await?;
     form.code = code.clone();
     let result = async {
         let content = form.content()?;
@@ -730,7 +726,7 @@ async fn plans_page_for(
     error: Option<String>,
 ) -> AppResult<PlansPage> {
     let year = state.clock.today().format("%Y").to_string();
-    let plans = plans::list(&state.db, &user.scope().like_pattern(), false).await?;
+    let plans = plans::readable(&state.db, user, &user.scope().like_pattern()).await?;
     Ok(PlansPage {
         layout: layout(Some(user), "年度监管计划", "/plans"),
         totals: totals(state, &plans).await?,
@@ -753,7 +749,7 @@ pub async fn plans_page(
 ) -> AppResult<Response> {
     let mut page = plans_page_for(&state, &user, PlanForm::default(), None).await?;
     let (like, region) = region_like(q.region.as_deref(), &user.scope());
-    page.plans = plans::list(&state.db, &like, false).await?;
+    page.plans = plans::readable(&state.db, &user, &like).await?;
     page.totals = totals(&state, &page.plans).await?;
     page.region = region;
     Ok(render(&page))
@@ -845,9 +841,9 @@ async fn plan_view(state: &AppState, user: Option<&CurrentUser>, id: i64, public
     }
     if let Some(u) = user.filter(|_| !public)
         && plan.status != "published"
-        && !u.scope().covers_code(&plan.division_code)
     {
-        return Err(AppError::out_of_scope());
+        let offices = crate::platform::auth::jurisdiction::offices(&state.db).await?;
+        u.check_work(offices.get(&plan.department_id), &[])?;
     }
     let progress = plans::progress(&state.db, &plan).await?;
     let chart = chart(

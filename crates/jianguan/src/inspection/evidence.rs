@@ -267,14 +267,15 @@ pub async fn for_inspection(db: &crate::platform::db::Db, id: i64) -> Result<Vec
     params(("id" = i64, Path)), responses((status = 200, description = "the file"),
     (status = 409, description = "evidence_tampered", body = Problem), (status = 404, body = Problem)))]
 pub async fn read(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Response> {
-    type Row = (String, String, String);
+    type Row = (String, String, i64);
     let row: Option<Row> = on_db!(&state.db, pool => sqlx::query_as(
-        "select e.sha256, e.content_type, i.uscc from evidence e join inspections i on i.id = e.inspection_id where e.id = $1")
+        "select e.sha256, e.content_type, e.inspection_id from evidence e where e.id = $1")
         .bind(id).fetch_optional(pool).await?);
-    let (sha, ctype, uscc) = row.ok_or_else(|| AppError::not_found("evidence"))?;
-    // Whoever may read the record (regulators of the entity's region, so
-    // every department of a joint visit) may read its evidence.
-    crate::registry::routes::visible_entity(&state, &user, &uscc).await?;
+    let (sha, ctype, inspection) = row.ok_or_else(|| AppError::not_found("evidence"))?;
+    // Whoever may read the record (its department, same-kind superiors,
+    // the departments of a joint visit, the entity itself) may read its
+    // evidence.
+    super::receipt::one(&state, &user, inspection).await?;
     let bytes = state
         .settings
         .evidence

@@ -197,17 +197,24 @@ pub(super) async fn managed_user(state: &AppState, current: &CurrentUser, id: i6
     let user = store::user_by_id(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
-    let scope = current.scope();
-    let visible = match (&scope, &user.department_code) {
+    // Accounts belong to their department's work: its administrators and
+    // those of same-kind superiors manage them, not another kind's bureau
+    // of the same region.
+    let visible = match (current.scope(), &user.department_code) {
         (DataScope::All, _) => true,
-        (_, Some(code)) => store::department_by_code(&state.db, code)
-            .await?
-            .and_then(|d| d.division())
-            .is_some_and(|d| scope.covers(&d)),
+        (_, Some(code)) => {
+            let d = store::department_by_code(&state.db, code).await?;
+            current.reads_work(
+                d.as_ref()
+                    .and_then(crate::platform::auth::jurisdiction::office)
+                    .as_ref(),
+                &[],
+            )
+        }
         (_, None) => false,
     };
     if !visible {
-        return Err(AppError::out_of_scope());
+        return Err(AppError::out_of_jurisdiction());
     }
     Ok(user)
 }

@@ -241,6 +241,12 @@ impl Manager<'_> {
             // System administrators and enterprise accounts (which belong to
             // no department) are created system-wide only.
             Manager::Department(_) if matches!(role, Role::SysAdmin | Role::Enterprise) => Err(AppError::forbidden()),
+            // A department's administrators are looked after from above:
+            // a peer administrator cannot reset another's password and so
+            // take over the account.
+            Manager::Department(root) if role == Role::DeptAdmin && code == Some(root.code.as_str()) => Err(
+                AppError::new(ErrorCode::Forbidden, "本部门管理员账号由上级部门管理员或系统管理员管理"),
+            ),
             Manager::Department(root) => match code {
                 Some(c) if in_subtree(db, root, c).await? => Ok(()),
                 _ => Err(AppError::out_of_scope()),

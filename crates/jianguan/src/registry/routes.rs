@@ -172,8 +172,28 @@ pub async fn visible_entity(state: &AppState, user: &CurrentUser, code: &str) ->
     Ok(entity)
 }
 
+/// The register is kept by the registration authorities, the market
+/// regulation departments (市场主体登记管理条例实施细则第三条、第四条:
+/// 登记机关); other departments read it and add the licences they issue.
+pub fn check_registrar(user: &CurrentUser) -> AppResult<()> {
+    let registrar = user.role() == Role::SysAdmin
+        || user
+            .department
+            .as_ref()
+            .is_some_and(|d| d.kind == crate::org::model::DeptKind::MarketRegulation);
+    if registrar {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::Forbidden,
+            "市场主体登记由市场监督管理部门办理；本部门可查阅并登记本部门核发的许可",
+        ))
+    }
+}
+
 /// Validate a draft against the reference tables and the caller's region.
 pub fn validate(user: &CurrentUser, draft: &EntityDraft) -> AppResult<EntityInput> {
+    check_registrar(user)?;
     let input = draft.validate(|c| DIVISIONS.contains(c), |c| INDUSTRIES.contains(c))?;
     if !user.scope().covers(&input.division) {
         return Err(AppError::out_of_scope());

@@ -357,6 +357,7 @@ pub async fn edit_page(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> AppResult<Response> {
+    super::routes::check_registrar(&user)?;
     let e = visible_entity(&state, &user, &code).await?;
     Ok(render(&form_page(&user, EntityForm::from_entity(&e), true, None)))
 }

@@ -113,7 +113,10 @@ both!(a_published_draw_verifies_offline_and_tampering_is_named, |app| {
     assert!(parsed.recusals.is_empty() && parsed.recusals_withheld);
     let (again, checked) = jianguan_rules::draw::verify_public(&parsed).unwrap();
     assert_eq!(checked, jianguan_rules::draw::Checked::Objects);
-    assert_eq!(serde_json::to_value(&again.selected).unwrap(), drawn["result"]["selected"]);
+    assert_eq!(
+        serde_json::to_value(&again.selected).unwrap(),
+        drawn["result"]["selected"]
+    );
     // The regulator's bundle recomputes the whole draw, teams included.
     let full = app.get(&format!("/api/v1/draws/{id}/bundle"), &county).await.json();
     let full: jianguan_rules::draw::Bundle = serde_json::from_value(full).unwrap();
@@ -355,7 +358,10 @@ both!(a_declared_conflict_keeps_the_inspector_away, |app| {
     // Finding 8 of issue 12: the public bundle publishes the 12 recusals
     // (who declared a conflict with which entity) only as salted
     // commitments; the regulator's bundle carries them and their salt.
-    assert!(bundle.get("recusals").is_none_or(|r| r.as_array().unwrap().is_empty()), "{bundle}");
+    assert!(
+        bundle.get("recusals").is_none_or(|r| r.as_array().unwrap().is_empty()),
+        "{bundle}"
+    );
     assert_eq!(bundle["recusal_commitments"].as_array().unwrap().len(), 12);
     assert!(bundle.get("recusal_salt").is_none());
     let (code, out) = verify_cli(&bundle);

@@ -676,3 +676,243 @@ both!(absurd_page_numbers_are_refused_not_panicked_on, |app| {
         StatusCode::OK
     );
 });
+
+/// Routes whose objects every regulator reads, whatever its region or kind:
+/// the one catalog of supervision items is the province's (清单之外无监管
+/// binds every department to the same list).
+const SHARED_READS: &[&str] = &[
+    "/api/v1/catalog/{code}",
+    "/api/v1/catalog/{code}/versions",
+    "/catalog/{code}",
+];
+
+/// A well-formed body for each API write the walk calls, so that a refusal
+/// is the jurisdiction's and not the body's.
+fn api_body(template: &str) -> Value {
+    let item = json!({"name": "经营者明码标价检查", "level": "provincial", "department_kind": "market_regulation",
+                      "legal_basis": [{"law": "中华人民共和国价格法", "article": 13}], "scope": {}, "methods": ["random"],
+                      "checklist": [{"text": "是否明码标价", "result": {"kind": "pass_fail"}}]});
+    let t = template;
+    match () {
+        _ if t.ends_with("/leads/{id}/extend") || t.ends_with("/cases/{id}/extend") => json!({"reason": "案情复杂"}),
+        _ if t.ends_with("/decline") && t.contains("/leads/") => json!({"ground": "other", "note": "核查后不予立案"}),
+        _ if t.ends_with("/file") => {
+            json!({"cause": "价格欺诈", "officers": ["yichang", "yichang2"], "note": "证据确凿"})
+        }
+        _ if t.ends_with("/pause") => json!({"kind": "testing", "reason": "送检", "from_on": "2026-11-24"}),
+        _ if t.ends_with("/resume") => json!({"to_on": "2026-11-24"}),
+        _ if t.ends_with("/close") => json!({"ground": "other", "note": "结案"}),
+        _ if t.ends_with("/draw") => json!({"public_value": "12"}),
+        _ if t.ends_with("/recusals") => json!({"code": JIANGAN_SHOP, "inspector": "inspector"}),
+        _ if t == "/api/v1/catalog/{code}" => item,
+        _ if t == "/api/v1/entities/{uscc}" => {
+            json!({"uscc": JIANGAN_SHOP, "name": "江岸管辖测试店（改）", "entity_type": "company",
+            "legal_rep": "刘洋", "status": "active", "address": "测试地址", "division_code": "420102", "industry_code": "5211"})
+        }
+        _ if t.ends_with("/licences") => {
+            json!({"licence_type": "食品经营许可证", "number": "JY14201020000001", "issuer": "江岸区市场监督管理局"})
+        }
+        _ if t.ends_with("/risk") => json!({"level": "D", "basis": "评分 85 分"}),
+        _ if t.ends_with("/password") => json!({"password": "Another#Pass2026"}),
+        _ if t.ends_with("/specialties") => json!({"specialties": ["价格"]}),
+        _ if t.ends_with("/{year}") => json!({"year": 2027, "holidays": [], "workdays": []}),
+        _ => json!({}),
+    }
+}
+
+/// Form fields for each page write the walk calls.
+fn page_fields(template: &str) -> Vec<(&'static str, &'static str)> {
+    let t = template;
+    match () {
+        _ if t.starts_with("/enforcement/leads") => vec![("reason", "案情复杂")],
+        _ if t.starts_with("/enforcement/cases") => vec![("ground", "other"), ("note", "结案")],
+        _ if t.ends_with("/answer") => vec![("answer", "accept")],
+        _ if t.ends_with("/draw") => vec![("public_value", "12")],
+        _ if t.ends_with("/status") && t.starts_with("/plans") => vec![("to", "published")],
+        _ if t.ends_with("/status") => vec![("to", "retired")],
+        _ if t.ends_with("/specialties") => vec![("specialties", "价格")],
+        _ if t == "/catalog/{code}" => vec![
+            ("name", "经营者明码标价检查"),
+            ("level", "provincial"),
+            ("department_kind", "market_regulation"),
+            ("legal_basis", "中华人民共和国价格法 第13条"),
+            ("methods", "random"),
+            ("checklist", "是否明码标价"),
+        ],
+        _ if t == "/registry/entities/{uscc}" => vec![
+            ("name", "江岸管辖测试店（改）"),
+            ("entity_type", "company"),
+            ("legal_rep", "刘洋"),
+            ("status", "active"),
+            ("address", "测试地址"),
+            ("division_code", "420102"),
+            ("industry_code", "5211"),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// Routes on an entity's territorial data: every regulator whose region
+/// covers the entity reads them (the province drug administration does;
+/// 宜昌 does not).
+fn territorial(template: &str) -> bool {
+    template.contains("{uscc}") && !template.ends_with("/edit")
+}
+
+// The walk of issue 12: every route of the table that takes an id, a code
+// or a credit code, asked about 江岸's objects by every account of another
+// region (宜昌) and of another kind (the province drug administration).
+// Each must be refused (403, or 404 where the object is not theirs to
+// know of), except the shared catalog for everyone and territorial entity
+// data for regulators whose region covers the entity. A new route is
+// walked the day it is added.
+both!(the_jurisdiction_walk_covers_every_id_route, |app| {
+    setup(&app).await;
+    let county = app.session("countyadmin").await;
+    let inspector = app.session("inspector").await;
+    let lead = jiangan_lead(&app).await;
+    let r = app
+        .post_json(
+            &format!("/api/v1/leads/{lead}/file"),
+            &county,
+            json!({"cause": "价格欺诈", "officers": ["inspector", "inspector2"], "note": "证据确凿"}),
+        )
+        .await;
+    let case = r.json()["case"]["id"]
+        .as_i64()
+        .or_else(|| r.json()["id"].as_i64())
+        .unwrap();
+    let open_lead = jiangan_lead(&app).await;
+    let photo = app
+        .upload_file("/api/v1/evidence", &inspector, "p.jpg", crate::support::PHOTO)
+        .await;
+    let sha = photo.json()["sha256"].as_str().unwrap().to_string();
+    let mut a = app.answers(&inspector, &["SJ-JG-001"]).await;
+    a.as_array_mut().unwrap().iter_mut().for_each(|x| {
+        if x.get("photos").is_some() {
+            x["photos"] = json!([sha]);
+        }
+    });
+    let r = app
+        .post_json(
+            "/api/v1/inspections",
+            &inspector,
+            json!({"uscc": JIANGAN_SHOP, "items": ["SJ-JG-001"], "method": "remote", "inspected_on": "2026-11-20",
+                   "team": ["inspector", "inspector2"], "outcome": "no_problem", "answers": a, "notes": "未见异常",
+                   "evidence": [sha]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let inspection = r.json()["inspection"]["id"]
+        .as_i64()
+        .or_else(|| r.json()["id"].as_i64())
+        .unwrap();
+    let evidence: i64 = app
+        .get(&format!("/api/v1/inspections/{inspection}"), &inspector)
+        .await
+        .json()["evidence"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let task = app
+        .post_json("/api/v1/draws", &county, task_spec(json!({})))
+        .await
+        .json()["task"]["id"]
+        .as_i64()
+        .unwrap();
+    let plan = json!({"year": 2026, "title": "计划", "lines": [{"item_code": "SJ-JG-001", "method": "random", "ratio_bp": 300}]});
+    let plan = app.post_json("/api/v1/plans", &county, plan).await.json()["plan"]["id"]
+        .as_i64()
+        .unwrap();
+    let csv = "统一社会信用代码,企业名称\n91420102MA4K8201XX,坏行\n".as_bytes();
+    let job = app
+        .upload_file("/api/v1/imports/entities", &county, "a.csv", csv)
+        .await
+        .json()["job_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let user = app.users["inspector2"].to_string();
+
+    let concrete = |template: &str| -> String {
+        let id = if template.contains("/leads/") {
+            open_lead.to_string()
+        } else if template.contains("/cases/") {
+            case.to_string()
+        } else if template.contains("/inspections/") {
+            inspection.to_string()
+        } else if template.contains("/evidence/") {
+            evidence.to_string()
+        } else if template.contains("/draws/") {
+            task.to_string()
+        } else if template.contains("/plans/") {
+            plan.to_string()
+        } else if template.contains("/imports/") {
+            job.clone()
+        } else {
+            user.clone()
+        };
+        let action = if template.starts_with("/enforcement/cases") {
+            "close"
+        } else {
+            "extend"
+        };
+        template
+            .replace("{id}", &id)
+            .replace("{uscc}", JIANGAN_SHOP)
+            .replace(
+                "{code}",
+                if template.contains("department") {
+                    "420102-SCJG"
+                } else {
+                    "SJ-JG-001"
+                },
+            )
+            .replace("{action}", action)
+            .replace("{year}", "2027")
+            .replace("{seq}", "1")
+    };
+    let mut walked = 0;
+    let mut failures = Vec::new();
+    for (method, template, access) in jianguan::platform::web::route_table() {
+        if !template.contains('{') || template.contains("{*") || access == jianguan::platform::auth::Access::Public {
+            continue;
+        }
+        let path = concrete(template);
+        for who in ["yichang", "ycadmin", "ycleader", "yjinspector", "yjadmin"] {
+            let c = app.session(who).await;
+            let status = if method == Method::GET {
+                app.get(&path, &c).await.status
+            } else if template == "/api/v1/inspections/{id}/evidence" {
+                app.upload_file(&path, &c, "p.jpg", crate::support::PHOTO).await.status
+            } else if template.starts_with("/api/") {
+                app.request(method.clone(), &path, &c, Some(api_body(template)))
+                    .await
+                    .status
+            } else {
+                let mut fields = page_fields(template);
+                let csrf = c.csrf.clone().unwrap_or_default();
+                fields.push(("csrf_token", csrf.as_str()));
+                app.post_form(&path, &c, &fields).await.status
+            };
+            let drug = who.starts_with("yj");
+            // A field grades risk for its own supervision: the drug
+            // administration grades an entity of its region in its field.
+            // The organisation of the region is read by its regulators; a
+            // department registers the licences it issues itself.
+            let own_field = drug
+                && (template == "/api/v1/entities/{uscc}/risk"
+                    || template == "/api/v1/entities/{uscc}/licences"
+                    || template == "/api/v1/departments/{code}");
+            let shared = (method == Method::GET
+                && (SHARED_READS.contains(&template) || (drug && territorial(template))))
+                || own_field;
+            let refused = status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND;
+            if !shared && !refused {
+                failures.push(format!("{who} {method} {path} ({template}): {status}"));
+            }
+            walked += 1;
+        }
+    }
+    assert!(failures.is_empty(), "not refused:\n{}", failures.join("\n"));
+    assert!(walked > 300, "walked only {walked}");
+});
