@@ -19,6 +19,7 @@ pub mod login;
 pub mod scan;
 pub mod strata;
 pub mod team;
+pub mod text;
 pub mod uscc;
 
 pub use access::Role;

@@ -38,3 +38,14 @@ create table inspection_cosigns (
 -- keep it; items loaded by the operator are kept by the province's
 -- department of the item's kind.
 alter table catalog_items add column department_id bigint references departments(id);
+
+-- Failed sign-ins per account and client address: five in a row lock the
+-- account for that address only, so that a stranger elsewhere cannot lock
+-- the administrator out (GB/T 22239-2019 8.1.4.1 b).
+create table login_failures (
+    user_id      bigint not null references users(id),
+    client       text not null,
+    failures     bigint not null default 0,
+    locked_until timestamptz,
+    primary key (user_id, client)
+);

@@ -274,13 +274,32 @@ pub async fn create_user(
     manager
         .may_manage(db, new.role, dept.as_ref().map(|d| d.code.as_str()))
         .await?;
-    let hash = password::hash(&new.password)?;
     let display = new
         .display_name
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .unwrap_or(new.username.trim());
+    // A name shown on records and lists must read as what it is.
+    if let Some(c) = jianguan_rules::text::bidi_control(display).or_else(|| jianguan_rules::text::control_char(display))
+    {
+        return Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            "display_name",
+            format!("姓名含有改变文字方向或不可见的字符 U+{:04X}", c as u32),
+        ));
+    }
+    // `ADMIN` beside `admin` is a second account that reads as the first.
+    let taken: Option<i64> = on_db!(db, pool => sqlx::query_scalar("select id from users where lower(username) = lower($1)")
+        .bind(new.username.trim()).fetch_optional(pool).await?);
+    if taken.is_some() {
+        return Err(AppError::field(
+            ErrorCode::UsernameTaken,
+            "username",
+            "an account with this username exists (usernames are compared without case)",
+        ));
+    }
+    let hash = password::hash(&new.password)?;
     let mut tx = db.begin().await?;
     let res: Result<i64, sqlx::Error> = on_tx!(tx, c => {
         sqlx::query_scalar(
@@ -348,6 +367,7 @@ pub async fn set_password(
         // Existing sessions and tokens end with the old password.
         sqlx::query("delete from sessions where user_id = $1").bind(user_id).execute(&mut *c).await?;
         sqlx::query("delete from api_tokens where user_id = $1").bind(user_id).execute(&mut *c).await?;
+        sqlx::query("delete from login_failures where user_id = $1").bind(user_id).execute(&mut *c).await?;
     });
     record(
         &mut tx,

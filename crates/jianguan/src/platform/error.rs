@@ -234,7 +234,7 @@ impl ErrorCode {
             ErrorCode::BadRequest => "请求格式有误，无法处理。",
             ErrorCode::ValidationFailed => "填写的内容有误，请检查后重试。",
             ErrorCode::Unauthenticated => "请先登录。",
-            ErrorCode::InvalidCredentials => "用户名或密码错误。",
+            ErrorCode::InvalidCredentials => "用户名或密码错误。连续输错5次后，须15分钟后再试。",
             ErrorCode::AccountLocked => "连续登录失败次数过多，账号已临时锁定，请15分钟后再试。",
             ErrorCode::RateLimited => "尝试过于频繁，请稍后再试。",
             ErrorCode::Forbidden => "您的角色无权进行此操作。",

@@ -65,8 +65,10 @@ both!(wrong_password_locks_after_five_failures, |app| {
             json!({"username": "reviewer", "password": "nope"}),
         )
         .await;
-    assert_eq!(r.code(), "account_locked");
-    assert_eq!(r.status, StatusCode::LOCKED);
+    // Locked now, and answered as any wrong password is: the answer is no
+    // oracle of which accounts exist or are locked (issue 12, finding 13).
+    assert_eq!(r.code(), "invalid_credentials");
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     // Even the right password is refused while locked.
     let r = app
         .post_json(
@@ -75,9 +77,9 @@ both!(wrong_password_locks_after_five_failures, |app| {
             json!({"username": "reviewer", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(r.code(), "account_locked");
-    // Every failure is in the audit chain.
-    assert_eq!(app.audit_count().await, before + 5);
+    assert_eq!(r.code(), "invalid_credentials");
+    // Every failure and the refusal are in the audit chain.
+    assert_eq!(app.audit_count().await, before + 6);
     app.clock.advance(Duration::minutes(15));
     let r = app
         .post_json(
@@ -240,6 +242,7 @@ both!(simultaneous_wrong_guesses_all_count, |app| {
                 "leader",
                 "Wrong#Guess1",
                 jianguan::platform::auth::login::Want::Token,
+                "local",
             )
             .await
             .err()
@@ -257,7 +260,7 @@ both!(simultaneous_wrong_guesses_all_count, |app| {
             json!({"username": "leader", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(r.code(), "account_locked");
+    assert_eq!(r.code(), "invalid_credentials");
     // After the lock runs out, one more mistake does not lock again at once.
     app.clock.advance(Duration::minutes(16));
     let r = app
@@ -291,3 +294,53 @@ both!(pages_cannot_be_framed, |app| {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 });
+
+/// A sign-in from `addr` (as the server sees the peer).
+async fn token_from(
+    app: &crate::support::TestApp,
+    addr: &str,
+    username: &str,
+    password: &str,
+) -> crate::support::TestResponse {
+    let req = axum::http::Request::post("/api/v1/auth/token")
+        .header("content-type", "application/json")
+        .extension(axum::extract::ConnectInfo(
+            addr.parse::<std::net::SocketAddr>().unwrap(),
+        ))
+        .body(axum::body::Body::from(
+            json!({"username": username, "password": password}).to_string(),
+        ))
+        .unwrap();
+    app.send(req).await
+}
+
+// Issue 12, finding 13: five requests from anywhere locked any account,
+// and 423 against 401 told real accounts from made-up ones.
+both!(
+    a_stranger_cannot_lock_an_account_out_and_refusals_are_audited_with_the_address,
+    |app| {
+        for _ in 0..6 {
+            let r = token_from(&app, "203.0.113.9:5000", "admin", "Wrong#Guess1").await;
+            assert_eq!(r.code(), "invalid_credentials");
+            let ghost = token_from(&app, "203.0.113.9:5000", "nobody-here", "Wrong#Guess1").await;
+            assert_eq!((ghost.status, ghost.code()), (r.status, r.code()), "no oracle");
+        }
+        // The administrator, at their own address, still signs in.
+        let r = token_from(&app, "10.0.0.5:4000", "admin", crate::support::PASSWORD).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        // The stranger's address stays locked even with the right password.
+        let r = token_from(&app, "203.0.113.9:5000", "admin", crate::support::PASSWORD).await;
+        assert_eq!(r.code(), "invalid_credentials");
+        let entries = jianguan::audit::store::recent(&app.db, None, 50).await.unwrap();
+        let refused: Vec<_> = entries
+            .iter()
+            .filter(|e| e.action.starts_with("auth.") && e.action != "auth.login")
+            .collect();
+        assert!(refused.len() >= 12, "{}", refused.len());
+        assert!(
+            refused.iter().all(|e| e.payload["client"] == "203.0.113.9"),
+            "every refusal names the address"
+        );
+        assert!(refused.iter().any(|e| e.payload["username"] == "nobody-here"));
+    }
+);

@@ -54,6 +54,7 @@ both!(user_add_creates_an_account_that_can_sign_in, |app| {
         "script1",
         "Scripted#Pass1",
         jianguan::platform::auth::login::Want::Token,
+        "local",
     )
     .await
     .unwrap();

@@ -916,3 +916,105 @@ both!(the_jurisdiction_walk_covers_every_id_route, |app| {
     assert!(failures.is_empty(), "not refused:\n{}", failures.join("\n"));
     assert!(walked > 300, "walked only {walked}");
 });
+
+// Finding 12: a department admin reset a peer admin's password; `ADMIN`
+// was created beside `admin`; display names took bidi controls.
+both!(
+    a_peer_admin_cannot_take_over_another_and_names_cannot_pose_as_others,
+    |app| {
+        setup(&app).await;
+        let admin = app.as_role(jianguan_rules::Role::SysAdmin).await;
+        let r = app
+            .post_json(
+                "/api/v1/users",
+                &admin,
+                json!({"username": "countyadmin2", "role": "dept_admin", "department_code": "420102-SCJG",
+                   "password": "Peer#Admin2026", "display_name": "江岸区副管理员"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let id = r.json()["user"]["id"]
+            .as_i64()
+            .or_else(|| r.json()["id"].as_i64())
+            .unwrap();
+        let path = format!("/api/v1/users/{id}/password");
+        let county = app.session("countyadmin").await;
+        let r = app
+            .request(Method::PUT, &path, &county, Some(json!({"password": "Taken#Over2026"})))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+        let city = app.session("cityadmin").await;
+        let r = app
+            .request(Method::PUT, &path, &city, Some(json!({"password": "Reset#ByCity2026"})))
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        // Usernames are one account whatever their case.
+        let r = app
+        .post_json(
+            "/api/v1/users",
+            &admin,
+            json!({"username": "ADMIN", "role": "leader", "department_code": "420102-SCJG", "password": "Upper#Case2026"}),
+        )
+        .await;
+        assert_eq!(r.code(), "username_taken", "{}", r.text());
+        // A display name cannot reorder itself on screen.
+        let r = app
+        .post_json(
+            "/api/v1/users",
+            &admin,
+            json!({"username": "zhangmin", "role": "leader", "department_code": "420102-SCJG", "password": "Bidi#Name2026",
+                   "display_name": "张敏\u{202E}长局"}),
+        )
+        .await;
+        assert_eq!(r.code(), "validation_failed", "{}", r.text());
+    }
+);
+
+// Finding 16: 0001-01-01, 9999-12-31 and NUL bytes were stored.
+both!(absurd_dates_and_nul_bytes_are_refused_with_nothing_stored, |app| {
+    setup(&app).await;
+    let inspector = app.session("inspector").await;
+    for (field, value) in [
+        ("found_on", "0001-01-01"),
+        ("found_on", "9999-12-31"),
+        ("act_ended_on", "0001-01-01"),
+    ] {
+        let mut body = lead_body(JIANGAN_SHOP);
+        body[field] = json!(value);
+        let r = app.post_json("/api/v1/leads", &inspector, body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}={value}: {}",
+            r.text()
+        );
+        assert_eq!(r.json()["errors"][0]["field"], field);
+    }
+    let mut body = lead_body(JIANGAN_SHOP);
+    body["summary"] = json!("消费者\u{0}投诉");
+    let r = app.post_json("/api/v1/leads", &inspector, body).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["errors"][0]["field"], "summary");
+    // The same through a page form.
+    let csrf = inspector.csrf.clone().unwrap();
+    let r = app
+        .post_form(
+            "/enforcement/leads",
+            &inspector,
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("uscc", JIANGAN_SHOP),
+                ("source", "complaint"),
+                ("summary", "投诉\u{0}"),
+                ("found_on", "2026-11-20"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        app.get("/api/v1/leads", &inspector).await.json()["leads"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+});

@@ -64,12 +64,6 @@ pub enum Want {
     Token,
 }
 
-#[derive(sqlx::FromRow)]
-struct LoginRow {
-    password_hash: String,
-    locked_until: Option<DateTime<Utc>>,
-}
-
 /// At most this many argon2 checks run at once; each takes ~20 MiB and tens
 /// of milliseconds, and must not starve the async workers serving pages.
 static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
@@ -85,73 +79,116 @@ async fn verify_off_thread(password_text: &str, hash: String) -> bool {
         .unwrap_or(false)
 }
 
-/// Check the credentials and issue a session or token.
+/// The one answer to every refused sign-in — unknown account, wrong
+/// password, or an account locked for this address — so that the answer
+/// tells nobody which accounts exist or are locked.
+fn refused() -> AppError {
+    AppError::new(
+        ErrorCode::InvalidCredentials,
+        "wrong username or password (after 5 failures in a row, wait 15 minutes)",
+    )
+}
+
+/// Longest username kept in the audit entry of a refused sign-in.
+const AUDITED_NAME: usize = 64;
+
+/// Record a refused sign-in with the client address, in its own
+/// transaction.
+async fn audit_refusal(
+    db: &Db,
+    now: DateTime<Utc>,
+    action: &str,
+    object: &str,
+    detail: serde_json::Value,
+) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    record(&mut tx, now, &Actor::Anonymous, action, ("user", object), &detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Check the credentials and issue a session or token. Failures count per
+/// account and client address (`client`): five in a row lock the account
+/// for that address for 15 minutes (`jianguan_rules::login`).
 pub async fn sign_in(
     db: &Db,
     now: DateTime<Utc>,
     username: &str,
     password_text: &str,
     want: Want,
+    client: &str,
 ) -> AppResult<(User, Credential)> {
     let Some(user) = user_by_username(db, username).await? else {
         // Spend the same time as a real check so the answer does not tell
         // which usernames exist.
         let _ = verify_off_thread(password_text, password::DUMMY_HASH.to_string()).await;
-        return Err(AppError::new(
-            ErrorCode::InvalidCredentials,
-            "wrong username or password",
-        ));
+        let name: String = username.chars().take(AUDITED_NAME).collect();
+        audit_refusal(
+            db,
+            now,
+            "auth.login_failed",
+            "-",
+            json!({"username": name, "client": client}),
+        )
+        .await?;
+        return Err(refused());
     };
-    let row: LoginRow = on_db!(db, pool => {
-        sqlx::query_as("select password_hash, locked_until from users where id = $1")
+    let hash: String = on_db!(db, pool => {
+        sqlx::query_scalar("select password_hash from users where id = $1")
             .bind(user.id)
             .fetch_one(pool)
             .await?
     });
-    if is_locked(row.locked_until, now) {
-        return Err(AppError::new(
-            ErrorCode::AccountLocked,
-            "too many failed attempts; try again later",
-        ));
+    let lock = |db: &Db| {
+        let db = db.clone();
+        let client = client.to_string();
+        async move {
+            let until: Option<Option<DateTime<Utc>>> = on_db!(&db, pool => sqlx::query_scalar(
+                "select locked_until from login_failures where user_id = $1 and client = $2")
+                .bind(user.id).bind(&client).fetch_optional(pool).await?);
+            Ok::<_, AppError>(until.flatten())
+        }
+    };
+    if is_locked(lock(db).await?, now) {
+        let _ = verify_off_thread(password_text, password::DUMMY_HASH.to_string()).await;
+        audit_refusal(
+            db,
+            now,
+            "auth.login_refused",
+            &user.id.to_string(),
+            json!({"client": client, "locked": true}),
+        )
+        .await?;
+        return Err(refused());
     }
-    let ok = verify_off_thread(password_text, row.password_hash).await;
+    let ok = verify_off_thread(password_text, hash).await;
     let mut tx = db.begin().await?;
-    // Re-read the lock inside the transaction: concurrent guesses must not
-    // slip past a lock that another one just set.
-    let locked_until: Option<DateTime<Utc>> = on_tx!(tx, c => {
-        sqlx::query_scalar("update users set failed_logins = failed_logins where id = $1 returning locked_until")
+    if !ok || !user.active {
+        // Count in SQL, in one statement, so that simultaneous wrong
+        // guesses each count; a lock that has run out starts a fresh count.
+        let failures: i64 = on_tx!(tx, c => {
+            sqlx::query_scalar(
+                "insert into login_failures (user_id, client, failures) values ($1, $2, 1)
+                 on conflict (user_id, client) do update set
+                    failures = case when login_failures.locked_until is not null and login_failures.locked_until <= $3
+                                    then 1 else login_failures.failures + 1 end,
+                    locked_until = case when login_failures.locked_until <= $3 then null
+                                        else login_failures.locked_until end
+                 returning failures",
+            )
             .bind(user.id)
+            .bind(client)
+            .bind(now)
             .fetch_one(&mut *c)
             .await?
-    });
-    if is_locked(locked_until, now) {
-        return Err(AppError::new(
-            ErrorCode::AccountLocked,
-            "too many failed attempts; try again later",
-        ));
-    }
-    if !ok || !user.active {
-        // Increment in SQL, not from the value read before hashing, so that
-        // simultaneous wrong guesses each count.
-        let failures: i64 = on_tx!(tx, c => {
-            // A lock that has run out starts a fresh count.
-            sqlx::query_scalar(
-                "update users set failed_logins = case when locked_until is not null and locked_until <= $2
-                                                       then 1 else failed_logins + 1 end,
-                                  locked_until = case when locked_until <= $2 then null else locked_until end
-                 where id = $1 returning failed_logins",
-            )
-                .bind(user.id)
-                .bind(now)
-                .fetch_one(&mut *c)
-                .await?
         });
         let (_, lock) = after_failure(failures - 1, now);
         if lock.is_some() {
             on_tx!(tx, c => {
-                sqlx::query("update users set locked_until = $1 where id = $2")
+                sqlx::query("update login_failures set locked_until = $1 where user_id = $2 and client = $3")
                     .bind(lock)
                     .bind(user.id)
+                    .bind(client)
                     .execute(&mut *c)
                     .await?;
             });
@@ -167,19 +204,24 @@ pub async fn sign_in(
             &Actor::Anonymous,
             action,
             ("user", &user.id.to_string()),
-            &json!({"failures": failures}),
+            &json!({"failures": failures, "client": client}),
         )
         .await?;
         tx.commit().await?;
         tracing::info!(user.id = user.id, failures, locked = lock.is_some(), "sign-in failed");
-        return Err(match lock {
-            Some(_) => AppError::new(ErrorCode::AccountLocked, "too many failed attempts; account locked"),
-            None => AppError::new(ErrorCode::InvalidCredentials, "wrong username or password"),
-        });
+        return Err(refused());
+    }
+    // A guess that raced a lock set meanwhile is refused too.
+    let until: Option<Option<DateTime<Utc>>> = on_tx!(tx, c => sqlx::query_scalar(
+        "select locked_until from login_failures where user_id = $1 and client = $2")
+        .bind(user.id).bind(client).fetch_optional(&mut *c).await?);
+    if is_locked(until.flatten(), now) {
+        return Err(refused());
     }
     on_tx!(tx, c => {
-        sqlx::query("update users set failed_logins = 0, locked_until = null where id = $1")
+        sqlx::query("delete from login_failures where user_id = $1 and client = $2")
             .bind(user.id)
+            .bind(client)
             .execute(&mut *c)
             .await?;
     });

@@ -70,9 +70,9 @@ async fn limited_sign_in(
             "too many failed attempts from this address",
         ));
     }
-    let result = login::sign_in(&state.db, state.clock.now(), username, password, want).await;
+    let result = login::sign_in(&state.db, state.clock.now(), username, password, want, addr).await;
     if let Err(e) = &result
-        && matches!(e.code, ErrorCode::InvalidCredentials | ErrorCode::AccountLocked)
+        && e.code == ErrorCode::InvalidCredentials
     {
         state.limiter.record_failure(addr);
     }

@@ -10,27 +10,99 @@ use std::net::SocketAddr;
 use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::platform::web::AppState;
 
-/// JSON body for the API.
+/// JSON body for the API. Before it is read as `T`, every string in it is
+/// checked against `jianguan_rules::text`: no control characters, no date
+/// outside 1900–2199 — whatever field it is in, so that no handler can
+/// forget.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::JsonDataError(e)) => Err(AppError::new(ErrorCode::ValidationFailed, e.body_text())),
-            Err(JsonRejection::BytesRejection(_)) => Err(AppError::new(ErrorCode::PayloadTooLarge, "body too large")),
-            Err(e) => Err(AppError::new(ErrorCode::BadRequest, e.body_text())),
-        }
+        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) => v,
+            Err(JsonRejection::JsonDataError(e)) => {
+                return Err(AppError::new(ErrorCode::ValidationFailed, e.body_text()));
+            }
+            Err(JsonRejection::BytesRejection(_)) => {
+                return Err(AppError::new(ErrorCode::PayloadTooLarge, "body too large"));
+            }
+            Err(e) => return Err(AppError::new(ErrorCode::BadRequest, e.body_text())),
+        };
+        check_value(&value, &mut String::new())?;
+        serde_json::from_value(value)
+            .map(ApiJson)
+            .map_err(|e| AppError::new(ErrorCode::ValidationFailed, format!("the body does not match: {e}")))
     }
 }
 
-/// URL-encoded form body for pages.
+/// One string of input, named by where it was (`a.b[2]`, a form field).
+pub fn check_text(field: &str, s: &str) -> AppResult<()> {
+    if let Some(c) = jianguan_rules::text::control_char(s) {
+        return Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            field,
+            format!("含有不可见的控制字符 U+{:04X}", c as u32),
+        ));
+    }
+    if let Some(d) = jianguan_rules::text::as_iso_date(s)
+        && !jianguan_rules::text::plausible_date(d)
+    {
+        return Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            field,
+            format!("日期 {d} 不在1900年至2199年之间"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_value(v: &serde_json::Value, path: &mut String) -> AppResult<()> {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => check_text(if path.is_empty() { "body" } else { path }, s),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                check_value(item, path)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                check_text("body", k)?;
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                check_value(item, path)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// URL-encoded form body for pages, its fields checked like [`ApiJson`]'s.
 pub struct PageForm<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|_| AppError::new(ErrorCode::PayloadTooLarge, "body too large"))?;
+        if let Ok(fields) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes) {
+            for (k, v) in &fields {
+                check_text(k, v)?;
+            }
+        }
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(v)) => Ok(PageForm(v)),
             Err(FormRejection::FailedToDeserializeForm(e)) => {
