@@ -38,6 +38,7 @@ pub async fn state(config: &Config, db: Db) -> anyhow::Result<AppState> {
             secure_cookies: config.secure_cookies,
             trust_forwarded_for: config.trust_forwarded_for,
             evidence: crate::platform::blobs::Blobs::open(&config.evidence_store)?,
+            public_base_url: config.public_base_url.clone(),
         },
     ))
 }

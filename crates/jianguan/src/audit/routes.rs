@@ -89,8 +89,6 @@ pub async fn public_key(State(state): State<AppState>) -> Json<PublicKey> {
 pub struct PublicEntry {
     pub seq: i64,
     pub at: chrono::DateTime<chrono::Utc>,
-    pub action: String,
-    pub object_type: String,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -102,17 +100,16 @@ pub async fn public_entry(
     State(state): State<AppState>,
     axum::extract::Path(seq): axum::extract::Path<i64>,
 ) -> crate::platform::error::AppResult<Json<PublicEntry>> {
-    type Row = (i64, chrono::DateTime<chrono::Utc>, String, String, String, String);
+    // The hashes prove a receipt is in the chain; what each entry records
+    // (sign-ins, who looked at what) is not the public's.
+    type Row = (i64, chrono::DateTime<chrono::Utc>, String, String);
     let row: Option<Row> = crate::on_db!(&state.db, pool => sqlx::query_as(
-        "select seq, at, action, object_type, prev_hash, hash from audit_log where seq = $1")
+        "select seq, at, prev_hash, hash from audit_log where seq = $1")
         .bind(seq).fetch_optional(pool).await?);
-    let (seq, at, action, object_type, prev_hash, hash) =
-        row.ok_or_else(|| crate::platform::error::AppError::not_found("audit entry"))?;
+    let (seq, at, prev_hash, hash) = row.ok_or_else(|| crate::platform::error::AppError::not_found("audit entry"))?;
     Ok(Json(PublicEntry {
         seq,
         at,
-        action,
-        object_type,
         prev_hash,
         hash,
     }))

@@ -46,8 +46,13 @@ pub fn verify(key: &SigningKey, uscc: &str, sig: &str) -> bool {
     key.verifying_key().verify(message(uscc).as_bytes(), &sig).is_ok()
 }
 
-/// The absolute URL a code carries, on the host the request came to.
+/// The absolute URL a code carries: on the configured public address
+/// (`--public-base-url`), else on the host the request came to (a poster
+/// printed through a crafted `Host` would send the public elsewhere).
 pub fn url(state: &AppState, headers: &HeaderMap, uscc: &str) -> String {
+    if let Some(base) = &state.settings.public_base_url {
+        return format!("{base}/q/{uscc}?s={}", sign(&state.key, uscc));
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

@@ -46,6 +46,11 @@ pub struct ServeArgs {
     /// Behind a reverse proxy: take client addresses from X-Forwarded-For.
     #[arg(long, env = "JIANGUAN_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: Option<bool>,
+    /// The address the public reaches the portal at, e.g.
+    /// `https://jg.hubei.gov.cn`: QR posters carry it (without it, the
+    /// address of the request, which a client can choose).
+    #[arg(long, env = "JIANGUAN_PUBLIC_BASE_URL")]
+    pub public_base_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -57,6 +62,7 @@ struct FileConfig {
     evidence_store: Option<String>,
     secure_cookies: Option<bool>,
     trust_forwarded_for: Option<bool>,
+    public_base_url: Option<String>,
 }
 
 /// The resolved configuration.
@@ -68,6 +74,7 @@ pub struct Config {
     pub evidence_store: String,
     pub secure_cookies: bool,
     pub trust_forwarded_for: bool,
+    pub public_base_url: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -118,9 +125,14 @@ impl Config {
             data_dir,
             secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
             trust_forwarded_for: args.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(false),
+            public_base_url: match args.public_base_url.clone().or(file.public_base_url) {
+                Some(u) => Some(check_base_url(&u)?),
+                None => None,
+            },
         })
     }
 
+    #[allow(clippy::needless_pass_by_value)]
     pub fn for_db(args: &DbArgs) -> anyhow::Result<Self> {
         Self::resolve(&ServeArgs {
             db: args.clone(),
@@ -138,6 +150,23 @@ impl Config {
             self.evidence_store
         )
     }
+}
+
+/// `http(s)://host[:port]`, without a trailing slash, path or query.
+fn check_base_url(u: &str) -> anyhow::Result<String> {
+    let t = u.trim().trim_end_matches('/');
+    let rest = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"))
+        .ok_or_else(|| anyhow::anyhow!("--public-base-url {u:?} must start with https:// or http://"))?;
+    if rest.is_empty()
+        || !rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
+    {
+        anyhow::bail!("--public-base-url {u:?} must be a scheme and a host, like https://jg.hubei.gov.cn");
+    }
+    Ok(t.to_string())
 }
 
 #[cfg(test)]

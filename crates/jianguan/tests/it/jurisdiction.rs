@@ -1018,3 +1018,108 @@ both!(absurd_dates_and_nul_bytes_are_refused_with_nothing_stored, |app| {
             .is_empty()
     );
 });
+
+// Finding 17: the CSP held only frame-ancestors; signed-in answers were
+// cacheable; the poster's link followed the request's Host.
+both!(
+    pages_carry_a_whole_csp_signed_in_answers_are_not_stored_and_posters_use_the_public_address,
+    |app| {
+        setup(&app).await;
+        let app = app.with_public_base_url("https://jg.hubei.gov.cn");
+        let anon = Client::anonymous();
+        let csp = app.get("/", &anon).await.header("content-security-policy");
+        for part in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ] {
+            assert!(csp.contains(part), "{csp}");
+        }
+        let inspector = app.session("inspector").await;
+        for path in [
+            "/api/v1/leads",
+            &format!("/api/v1/entities/{JIANGAN_SHOP}"),
+            "/api/v1/entities/export",
+        ] {
+            let r = app.get(path, &inspector).await;
+            assert_eq!(r.header("cache-control"), "no-store", "{path}");
+        }
+        let req = axum::http::Request::get(format!("/entities/{JIANGAN_SHOP}/qr"))
+            .header("cookie", inspector.cookie.clone().unwrap())
+            .header("host", "evil.example")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let poster = app.send(req).await.text();
+        assert!(poster.contains("https://jg.hubei.gov.cn/q/"), "{poster}");
+        assert!(!poster.contains("evil.example"));
+    }
+);
+
+// Finding 15: public draw results named the teams before the period began
+// (the entity learnt who would come); /metrics and the public audit entry
+// told outsiders what the system does.
+both!(
+    teams_are_published_when_the_period_starts_and_operators_data_is_not_public,
+    |app| {
+        setup(&app).await;
+        let county = app.session("countyadmin").await;
+        let r = app
+            .post_json(
+                "/api/v1/draws",
+                &county,
+                task_spec(json!({"period_start": "2026-12-01", "period_end": "2026-12-31"})),
+            )
+            .await;
+        let id = r.json()["task"]["id"].as_i64().unwrap();
+        app.post_json(
+            &format!("/api/v1/draws/{id}/draw"),
+            &county,
+            json!({"public_value": "5"}),
+        )
+        .await;
+        let anon = Client::anonymous();
+        let teams = |v: &Value| {
+            v["result"]["teams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|t| t["inspectors"].as_array().unwrap().is_empty())
+        };
+        let public = app.get("/api/v1/public/draws", &anon).await.json();
+        let task = public["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap()
+            .clone();
+        assert!(teams(&task), "no names before 2026-12-01: {task}");
+        let bundle = app
+            .get(&format!("/api/v1/public/draws/{id}/bundle"), &anon)
+            .await
+            .json();
+        assert!(teams(&bundle), "the bundle neither");
+        let page = app.get(&format!("/portal/draws/{id}"), &anon).await.text();
+        assert!(
+            page.contains("检查期间开始后公布") && !page.contains(">inspector"),
+            "{page}"
+        );
+        // The department sees its teams at once.
+        let own = app.get(&format!("/api/v1/draws/{id}"), &county).await.json();
+        assert!(!teams(&own["task"]));
+        // From the first day of the period, the public does too.
+        app.clock.advance(chrono::Duration::days(7));
+        let public = app.get("/api/v1/public/draws", &anon).await.json();
+        let task = public["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap()
+            .clone();
+        assert!(!teams(&task));
+        assert_eq!(app.get("/metrics", &anon).await.status, StatusCode::UNAUTHORIZED);
+    }
+);

@@ -99,7 +99,10 @@ both!(health_metrics_assets_and_docs, |app| {
     let docs = app.get("/api/docs", &anon).await.text();
     assert!(docs.contains("/assets/vendor/swagger-ui/swagger-ui-bundle.js") && !docs.contains("https://"));
     let _ = app.get("/", &anon).await;
-    let m = app.get("/metrics", &anon).await.text();
+    // Metrics are for the operator (issue 12, finding 15).
+    assert_eq!(app.get("/metrics", &anon).await.status, StatusCode::UNAUTHORIZED);
+    let admin = app.as_role(jianguan_rules::Role::SysAdmin).await;
+    let m = app.get("/metrics", &admin).await.text();
     assert!(
         m.contains("jianguan_http_requests_total{method=\"GET\",route=\"/\",status=\"200\"}"),
         "{m}"

@@ -205,6 +205,20 @@ impl TestApp {
         self
     }
 
+    /// The same application with a configured public base URL.
+    pub fn with_public_base_url(mut self, url: &str) -> Self {
+        let key = jianguan::platform::keys::load_or_create(self._dir.path()).unwrap();
+        let settings = WebSettings {
+            data_dir: self._dir.path().to_path_buf(),
+            evidence: self.state.settings.evidence.clone(),
+            public_base_url: Some(url.to_string()),
+            ..Default::default()
+        };
+        self.state = AppState::new(self.db.clone(), self.clock.clone(), key, settings);
+        self.router = build_router(self.state.clone());
+        self
+    }
+
     /// A browser-like client signed in as `username` (fresh session); a
     /// fixture account or one a test created.
     pub async fn session(&self, username: &str) -> Client {

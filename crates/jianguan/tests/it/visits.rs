@@ -177,7 +177,12 @@ both!(the_enterprise_confirms_and_rates_and_supervisors_read_it, |app| {
         .get(&format!("/api/v1/public/audit/entries/{seq}"), &Client::anonymous())
         .await
         .json();
-    assert_eq!(entry["action"], "inspection.recorded");
+    // The hashes are public, what the entry records is not (issue 12,
+    // finding 15).
+    assert!(
+        entry.get("action").is_none() && entry.get("object_type").is_none(),
+        "{entry}"
+    );
     assert!(receipt.contains(entry["hash"].as_str().unwrap()));
     // Regulators read receipts too.
     let other = app

@@ -207,6 +207,13 @@ pub async fn authenticate(State(state): State<AppState>, jar: CookieJar, req: Re
         }
         req.extensions_mut().insert(current.clone());
         let mut res = next.run(req).await;
+        // What a signed-in account is shown (its records, evidence, exports)
+        // stays out of shared and browser caches, unless the handler said
+        // otherwise (immutable assets).
+        if !res.headers().contains_key(header::CACHE_CONTROL) {
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+        }
         // Outer layers (HTML error pages) draw the navigation for this user.
         res.extensions_mut().insert(current);
         return res;

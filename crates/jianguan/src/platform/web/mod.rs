@@ -33,6 +33,8 @@ pub struct WebSettings {
     pub trust_forwarded_for: bool,
     /// Where evidence files live (a folder, or an S3-compatible bucket).
     pub evidence: crate::platform::blobs::Blobs,
+    /// The portal's public address for printed links (QR posters).
+    pub public_base_url: Option<String>,
 }
 
 /// Shared state of every handler.

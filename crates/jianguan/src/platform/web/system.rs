@@ -17,7 +17,14 @@ use crate::platform::error::AppError;
 pub fn routes() -> Vec<RouteDef> {
     vec![
         def(Method::GET, "/healthz", Access::Public, get(healthz)),
-        def(Method::GET, "/metrics", Access::Public, get(metrics)),
+        // Route names, counts and timings tell an outsider what is used and
+        // when: scraped with a system administrator's bearer token.
+        def(
+            Method::GET,
+            "/metrics",
+            Access::Roles(crate::platform::auth::access::roles::SYS_ADMIN),
+            get(metrics),
+        ),
         def(
             Method::GET,
             "/assets/{*path}",
