@@ -73,6 +73,24 @@ pub struct Stored {
     pub longitude: Option<f64>,
 }
 
+/// Whether the bytes are what the extension says: the signature every
+/// format starts with (JPEG `FF D8 FF`, PNG's eight bytes, `%PDF-`, an ISO
+/// base-media `ftyp` box for HEIC, MP4 and QuickTime) or, for text, UTF-8
+/// without control characters. A renamed executable is no photo.
+pub fn content_matches(ctype: &str, b: &[u8]) -> bool {
+    let ftyp = b.len() >= 12 && &b[4..8] == b"ftyp";
+    match ctype {
+        "image/jpeg" => b.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "image/png" => b.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]),
+        "image/heic" => ftyp && [&b"heic"[..], b"heix", b"heim", b"heis", b"mif1", b"msf1"].contains(&&b[8..12]),
+        "video/mp4" | "video/quicktime" => {
+            ftyp || (b.len() >= 8 && [&b"moov"[..], b"mdat", b"wide", b"free"].contains(&&b[4..8]))
+        }
+        "application/pdf" => b.starts_with(b"%PDF-"),
+        _ => std::str::from_utf8(b).is_ok_and(|t| jianguan_rules::text::control_char(t).is_none()),
+    }
+}
+
 /// Check type and size, then write the file under its hash (once).
 pub async fn store_file(blobs: &Blobs, name: &str, bytes: &[u8]) -> AppResult<Stored> {
     if bytes.len() > MAX_BYTES {
@@ -88,6 +106,12 @@ pub async fn store_file(blobs: &Blobs, name: &str, bytes: &[u8]) -> AppResult<St
             "证据只接受 jpg、png、heic、mp4、mov、pdf、txt 文件",
         )
     })?;
+    if !content_matches(ctype, bytes) {
+        return Err(AppError::new(
+            ErrorCode::UnsupportedFile,
+            format!("文件内容不是其扩展名所示的类型（{ctype}）"),
+        ));
+    }
     let sha = sha256_hex(bytes);
     // The store writes atomically (a local folder writes beside, then
     // renames), so no half file ever sits under a hash name.
@@ -118,11 +142,8 @@ pub async fn stage(
     bytes: &[u8],
 ) -> AppResult<Stored> {
     let s = store_file(&state.settings.evidence, name, bytes).await?;
+    release_expired(state, now).await?;
     let mut tx = state.db.begin().await?;
-    // Photos never signed into a record are let go after a week (the file
-    // stays: another record may hold the same bytes).
-    on_tx!(tx, c => sqlx::query("delete from evidence_staged where created_at < $1")
-        .bind(now - chrono::Duration::days(STAGED_DAYS)).execute(&mut *c).await?.rows_affected());
     on_tx!(tx, c => sqlx::query(
         "insert into evidence_staged (sha256, user_id, file_name, content_type, size, taken_at, latitude, longitude, created_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -130,8 +151,44 @@ pub async fn stage(
         .bind(&s.sha256).bind(user.user.id).bind(&s.file_name).bind(&s.content_type).bind(s.size)
         .bind(s.taken_at).bind(s.latitude).bind(s.longitude).bind(now)
         .execute(&mut *c).await?.rows_affected());
+    // Staging is a disclosure to the system like any other: who put which
+    // file in, before any record cites it.
+    record(
+        &mut tx,
+        now,
+        &user.actor(),
+        "evidence.staged",
+        ("evidence_file", &s.sha256),
+        &json!({"file_name": s.file_name, "content_type": s.content_type, "size": s.size}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(s)
+}
+
+/// Let go of uploads never signed into a record within a week: their rows
+/// and, when no record cites the same bytes and nobody else holds them
+/// staged, the files themselves.
+async fn release_expired(state: &AppState, now: DateTime<Utc>) -> AppResult<()> {
+    let cutoff = now - chrono::Duration::days(STAGED_DAYS);
+    let expired: Vec<String> = on_db!(&state.db, pool => sqlx::query_scalar(
+        "select distinct sha256 from evidence_staged where created_at < $1").bind(cutoff).fetch_all(pool).await?);
+    if expired.is_empty() {
+        return Ok(());
+    }
+    on_db!(&state.db, pool => sqlx::query("delete from evidence_staged where created_at < $1")
+        .bind(cutoff).execute(pool).await?.rows_affected());
+    for sha in expired {
+        let cited: Option<i64> = on_db!(&state.db, pool => sqlx::query_scalar(
+            "select 1 from evidence where sha256 = $1 union all select 1 from evidence_staged where sha256 = $1 limit 1")
+            .bind(&sha).fetch_optional(pool).await?);
+        if cited.is_none()
+            && let Err(e) = state.settings.evidence.delete(&sha).await
+        {
+            tracing::warn!(error = %e, sha256 = %sha, "expired upload not deleted");
+        }
+    }
+    Ok(())
 }
 
 /// Upload a photo or document before signing (multipart field `file`);

@@ -131,6 +131,15 @@ impl Blobs {
             .map(|_| ())
     }
 
+    /// Remove the file stored under `sha` (gone already is fine): only for
+    /// files no record cites, such as uploads never signed into one.
+    pub async fn delete(&self, sha: &str) -> object_store::Result<()> {
+        match self.store.delete(&path(sha)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The bytes stored under `sha`; `None` when missing.
     pub async fn get(&self, sha: &str) -> object_store::Result<Option<Bytes>> {
         match self.store.get(&path(sha)).await {

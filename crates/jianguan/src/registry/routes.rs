@@ -373,6 +373,22 @@ pub async fn export(
     Query(x): Query<ExportQuery>,
 ) -> AppResult<Response> {
     let entities = super::export::collect(&state.db, &f, &user.scope()).await?;
+    // A bulk export carries names, representatives and addresses of a
+    // region: who took which, and how many, is on the audit chain.
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    crate::audit::record(
+        &mut tx,
+        now,
+        &user.actor(),
+        "registry.exported",
+        ("entities", "export"),
+        &serde_json::json!({"filter": {"q": f.q, "division": f.division, "industry": f.industry,
+                            "entity_type": f.entity_type, "status": f.status},
+                            "format": x.format.as_deref().unwrap_or("csv"), "rows": entities.len()}),
+    )
+    .await?;
+    tx.commit().await?;
     let xlsx = x.format.as_deref() == Some("xlsx");
     let dir = tempfile_dir(&state)?;
     let path = dir.join(if xlsx { "export.xlsx" } else { "export.csv" });

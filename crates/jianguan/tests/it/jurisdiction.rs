@@ -1123,3 +1123,48 @@ both!(
         assert_eq!(app.get("/metrics", &anon).await.status, StatusCode::UNAUTHORIZED);
     }
 );
+
+// Finding 14: staging and bulk exports left no audit entry; staged files
+// were never deleted; a file's content was not checked against its type.
+both!(uploads_and_exports_are_audited_and_unsigned_uploads_are_let_go, |app| {
+    setup(&app).await;
+    let inspector = app.session("inspector").await;
+    let before = app.audit_count().await;
+    let r = app
+        .upload_file("/api/v1/evidence", &inspector, "p.jpg", crate::support::PHOTO)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let sha = r.json()["sha256"].as_str().unwrap().to_string();
+    assert_eq!(app.audit_count().await, before + 1, "staging is audited");
+    // A program renamed .jpg is refused.
+    let r = app
+        .upload_file(
+            "/api/v1/evidence",
+            &inspector,
+            "photo.jpg",
+            b"MZ\x90\x00\x03 not a jpeg",
+        )
+        .await;
+    assert_eq!(r.code(), "unsupported_file", "{}", r.text());
+    let r = app
+        .upload_file("/api/v1/evidence", &inspector, "note.txt", b"\x00\x01binary")
+        .await;
+    assert_eq!(r.code(), "unsupported_file", "{}", r.text());
+    // A week later, the next upload lets the unsigned one go, file and all.
+    assert!(app.state.settings.evidence.get(&sha).await.unwrap().is_some());
+    app.clock.advance(chrono::Duration::days(8));
+    let inspector = app.session("inspector").await;
+    let r = app
+        .upload_file("/api/v1/evidence", &inspector, "n.txt", "现场记录".as_bytes())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert!(
+        app.state.settings.evidence.get(&sha).await.unwrap().is_none(),
+        "the unsigned file is deleted"
+    );
+    // A bulk export is on the chain.
+    let before = app.audit_count().await;
+    let r = app.get("/api/v1/entities/export", &inspector).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(app.audit_count().await, before + 1, "the export is audited");
+});
