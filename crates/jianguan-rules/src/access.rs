@@ -24,7 +24,9 @@ pub enum Role {
     Inspector,
     /// 法制审核人员: reviews major enforcement decisions.
     LegalReviewer,
-    /// 领导: reads dashboards; changes nothing.
+    /// 领导: the department's head (负责人): reads its department's work and
+    /// takes the head's decisions (程序规定第十八条、第二十条、第六十四条),
+    /// approves plans; keeps no register.
     Leader,
     /// 企业用户: acts for one market entity, bound to its credit code.
     Enterprise,

@@ -61,9 +61,7 @@ pub fn check_agency(
     joint: bool,
     in_territory: bool,
 ) -> Result<(), String> {
-    if member_dept == Some(recording_dept) {
-        Ok(())
-    } else if joint && in_territory {
+    if member_dept == Some(recording_dept) || (joint && in_territory) {
         Ok(())
     } else if joint {
         Err(format!("{member} 所在部门的辖区不含该市场主体，不能列入联合检查"))

@@ -60,7 +60,7 @@ pub async fn cosign(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<
     let i = store::by_id(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("inspection"))?;
-    if !i.team.iter().any(|t| *t == user.user.username) {
+    if !i.team.contains(&user.user.username) {
         return Err(AppError::new(ErrorCode::Forbidden, "只有记录所列的检查人员可以确认"));
     }
     let now = state.clock.now();

@@ -129,7 +129,7 @@ impl DetailPage {
 
     /// The viewer is named on the record and has not confirmed yet.
     pub fn awaits_me(&self) -> bool {
-        self.d.cosigns.awaiting.iter().any(|u| *u == self.username)
+        self.d.cosigns.awaiting.contains(&self.username)
     }
 
     pub fn draft_key(&self) -> String {

@@ -277,11 +277,7 @@ pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &New
         ..input.clone()
     };
     let signed = Signed {
-        signer: input
-            .team
-            .iter()
-            .any(|t| *t == user.user.username)
-            .then_some(user.user.id),
+        signer: input.team.contains(&user.user.username).then_some(user.user.id),
         cited: cited.clone(),
         answers,
         files,

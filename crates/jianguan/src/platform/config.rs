@@ -132,7 +132,6 @@ impl Config {
         })
     }
 
-    #[allow(clippy::needless_pass_by_value)]
     pub fn for_db(args: &DbArgs) -> anyhow::Result<Self> {
         Self::resolve(&ServeArgs {
             db: args.clone(),
