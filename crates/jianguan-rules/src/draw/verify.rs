@@ -229,28 +229,7 @@ pub fn verify(bundle: &Bundle) -> Result<DrawResult, VerifyError> {
     if bundle.recusals_withheld {
         return Err(VerifyError::RecusalsWithheld);
     }
-    if bundle.algorithm != ALGORITHM {
-        return Err(VerifyError::UnknownAlgorithm(bundle.algorithm.clone()));
-    }
-    if bundle.result.algorithm != ALGORITHM {
-        return Err(VerifyError::UnknownAlgorithm(bundle.result.algorithm.clone()));
-    }
-    let secret = hex::decode(&bundle.secret).map_err(|_| VerifyError::BadSecret)?;
-    let computed = commitment(&secret);
-    if computed != bundle.commitment {
-        return Err(VerifyError::CommitmentMismatch {
-            published: bundle.commitment.clone(),
-            computed,
-        });
-    }
-    let candidates = CompactCandidates::from_candidates(&bundle.candidates)?;
-    let computed = snapshot_digest(&candidates, &bundle.rules, &bundle.full);
-    if computed != bundle.snapshot_digest {
-        return Err(VerifyError::SnapshotDigestMismatch {
-            published: bundle.snapshot_digest.clone(),
-            computed,
-        });
-    }
+    let (secret, candidates) = check_before_draw(bundle)?;
     let computed = inspector_digest(&bundle.inspectors, &bundle.needs, &bundle.recusals);
     if computed != bundle.inspector_digest {
         return Err(VerifyError::InspectorDigestMismatch {

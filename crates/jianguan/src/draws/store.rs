@@ -209,23 +209,13 @@ pub async fn schedule(
     if checked.departments.len() == 1 {
         let frozen = freeze(db, lead, spec, &checked).await?;
         let mut tx = db.begin().await?;
-        let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
-            "insert into draw_tasks (title, department_id, spec, status, algorithm, inputs, candidates, commitment, snapshot_digest,
-                 inspector_digest, secret, created_by, scheduled_at)
-             values ($1, $2, $3, 'proposed', $4, '{}', 0, '', '', '', '', $5, $6) returning id")
-            .bind(spec.title.trim()).bind(lead.id).bind(&checked.spec_json).bind(ALGORITHM)
-            .bind(actor.as_string()).bind(now).fetch_one(&mut *c).await?);
+        let id = insert_proposed(&mut tx, actor, now, lead, spec, &checked).await?;
         commit_frozen(&mut tx, actor, now, id, &frozen).await?;
         tx.commit().await?;
         return Ok(id);
     }
     let mut tx = db.begin().await?;
-    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
-        "insert into draw_tasks (title, department_id, spec, status, algorithm, inputs, candidates, commitment, snapshot_digest,
-             inspector_digest, secret, created_by, scheduled_at)
-         values ($1, $2, $3, 'proposed', $4, '{}', 0, '', '', '', '', $5, $6) returning id")
-        .bind(spec.title.trim()).bind(lead.id).bind(&checked.spec_json).bind(ALGORITHM)
-        .bind(actor.as_string()).bind(now).fetch_one(&mut *c).await?);
+    let id = insert_proposed(&mut tx, actor, now, lead, spec, &checked).await?;
     for d in checked.departments.iter().skip(1) {
         on_tx!(tx, c => sqlx::query("insert into draw_partners (task_id, department_id, answer) values ($1, $2, 'pending')")
             .bind(id).bind(d.id).execute(&mut *c).await?.rows_affected());
@@ -241,6 +231,23 @@ pub async fn schedule(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The task row, `proposed`: nothing frozen or committed yet.
+async fn insert_proposed(
+    tx: &mut crate::platform::db::Tx,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    lead: &Department,
+    spec: &TaskSpec,
+    checked: &Checked,
+) -> AppResult<i64> {
+    Ok(on_tx!(tx, c => sqlx::query_scalar(
+        "insert into draw_tasks (title, department_id, spec, status, algorithm, inputs, candidates, commitment, snapshot_digest,
+             inspector_digest, secret, created_by, scheduled_at)
+         values ($1, $2, $3, 'proposed', $4, '{}', 0, '', '', '', '', $5, $6) returning id")
+        .bind(spec.title.trim()).bind(lead.id).bind(&checked.spec_json).bind(ALGORITHM)
+        .bind(actor.as_string()).bind(now).fetch_one(&mut *c).await?))
 }
 
 /// A partner department answers a proposed joint task. When the last

@@ -105,6 +105,41 @@ async fn jiangan_lead(app: &TestApp) -> i64 {
         .unwrap()
 }
 
+/// A remote inspection of `uscc` by 江岸's two inspectors, recorded by
+/// `inspector`, with `extra` fields; returns the response.
+async fn jiangan_inspection(app: &TestApp, uscc: &str, extra: Value) -> crate::support::TestResponse {
+    let inspector = app.session("inspector").await;
+    let a = app.answers(&inspector, &["SJ-JG-001"]).await;
+    let mut body = json!({"uscc": uscc, "items": ["SJ-JG-001"], "method": "remote", "inspected_on": "2026-11-20",
+                          "team": ["inspector", "inspector2"], "outcome": "no_problem", "answers": a, "notes": "未见异常"});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let r = app.post_json("/api/v1/inspections", &inspector, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r
+}
+
+/// The id in a created record's answer (`{"inspection": {..}}` or the object).
+fn created_id(r: &crate::support::TestResponse, name: &str) -> i64 {
+    let v = r.json();
+    v[name]["id"].as_i64().or_else(|| v["id"].as_i64()).unwrap()
+}
+
+/// 江岸's head files `lead` as a case with its two inspectors; the case id.
+async fn file_jiangan_case(app: &TestApp, lead: i64) -> i64 {
+    let county = app.session("countyadmin").await;
+    let r = app
+        .post_json(
+            &format!("/api/v1/leads/{lead}/file"),
+            &county,
+            json!({"cause": "价格欺诈", "officers": ["inspector", "inspector2"], "note": "证据确凿"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    created_id(&r, "case")
+}
+
 both!(leads_outside_the_region_need_a_recorded_ground, |app| {
     setup(&app).await;
     let yc = app.session("yichang").await;
@@ -349,17 +384,7 @@ both!(
         // Finding 4: an entity inspected by a team whose member is not in the
         // next task's directory (here: the certificate lapsed) made the draw
         // answer 500.
-        let inspector = app.session("inspector").await;
-        let a = app.answers(&inspector, &["SJ-JG-001"]).await;
-        let r = app
-            .post_json(
-                "/api/v1/inspections",
-                &inspector,
-                json!({"uscc": JIANGAN_SHOP, "items": ["SJ-JG-001"], "method": "remote", "inspected_on": "2026-11-20",
-                   "team": ["inspector", "inspector2"], "outcome": "no_problem", "answers": a, "notes": "未见异常"}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        jiangan_inspection(&app, JIANGAN_SHOP, json!({})).await;
         app.exec("update users set cert_valid_until = '2026-11-30' where username = 'inspector2'")
             .await;
         // Two more certified inspectors so that a team can still be formed.
@@ -424,6 +449,13 @@ both!(
                 .any(|l| l["id"] == id);
             assert_eq!(listed, reads, "{who} lists the lead");
         }
+        // A region outside one's own in a query finds nothing, in lists and
+        // exports alike.
+        let yc = app.session("yichang").await;
+        let found = app.get("/api/v1/entities?division=420102", &yc).await.json();
+        assert_eq!(found["total"], 0, "{found}");
+        let export = app.get("/api/v1/entities/export?division=420102", &yc).await.text();
+        assert!(!export.contains(JIANGAN_SHOP));
         // Territory stays shared: the drug administration reads the entity.
         let yj = app.session("yjinspector").await;
         assert_eq!(
@@ -438,18 +470,7 @@ both!(every_id_route_refuses_other_regions_and_kinds, |app| {
     // 江岸's work: a lead filed as a case, an inspection, a drawn task.
     let lead = jiangan_lead(&app).await;
     let county = app.session("countyadmin").await;
-    let r = app
-        .post_json(
-            &format!("/api/v1/leads/{lead}/file"),
-            &county,
-            json!({"cause": "价格欺诈", "officers": ["inspector", "inspector2"], "note": "证据确凿"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    let case = r.json()["case"]["id"]
-        .as_i64()
-        .or_else(|| r.json()["id"].as_i64())
-        .unwrap();
+    let case = file_jiangan_case(&app, lead).await;
     let second = jiangan_lead(&app).await;
     let inspector = app.session("inspector").await;
     let a = app.answers(&inspector, &["SJ-JG-001"]).await;
@@ -533,21 +554,9 @@ both!(
     |app| {
         setup(&app).await;
         // Finding 6: a record named officers who had no part in it.
+        let r = jiangan_inspection(&app, JIANGAN_SHOP, json!({})).await;
+        let id = created_id(&r, "inspection");
         let inspector = app.session("inspector").await;
-        let a = app.answers(&inspector, &["SJ-JG-001"]).await;
-        let r = app
-            .post_json(
-                "/api/v1/inspections",
-                &inspector,
-                json!({"uscc": JIANGAN_SHOP, "items": ["SJ-JG-001"], "method": "remote", "inspected_on": "2026-11-20",
-                   "team": ["inspector", "inspector2"], "outcome": "no_problem", "answers": a, "notes": "未见异常"}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-        let id = r.json()["inspection"]["id"]
-            .as_i64()
-            .or_else(|| r.json()["id"].as_i64())
-            .unwrap();
         let d = app.get(&format!("/api/v1/inspections/{id}"), &inspector).await.json();
         assert_eq!(d["cosigns"]["confirmed"], json!(["inspector"]));
         assert_eq!(d["cosigns"]["awaiting"], json!(["inspector2"]));
