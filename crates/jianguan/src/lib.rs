@@ -5,7 +5,9 @@
 //! audit wiring, web shell); each other folder is one bounded context with
 //! its own model, store, routes and views. See docs/architecture.md.
 
+pub mod app;
 pub mod audit;
+pub mod calendar;
 pub mod catalog;
 pub mod cli;
 pub mod demo;

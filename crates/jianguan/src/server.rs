@@ -5,12 +5,13 @@ use anyhow::Context as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::app::build_router;
 use crate::audit::store::checkpoint_today;
 use crate::platform::clock::Clock;
 use crate::platform::config::Config;
 use crate::platform::db::{Db, DbOptions};
 use crate::platform::keys;
-use crate::platform::web::{AppState, WebSettings, build_router};
+use crate::platform::web::{AppState, WebSettings};
 
 /// Open the database named by the configuration and bring its schema up to date.
 pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
@@ -29,7 +30,7 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
 /// Build the application state for a configuration.
 pub async fn state(config: &Config, db: Db) -> anyhow::Result<AppState> {
     let key = keys::load_or_create(&config.data_dir)?;
-    Ok(AppState::new(
+    Ok(crate::app::state(
         db,
         Clock::System,
         key,
@@ -80,7 +81,9 @@ async fn checkpoint_job(state: AppState) {
 
 /// Keep the search index within a second of the database, whoever wrote.
 async fn index_job(state: AppState) {
-    let Some(index) = state.search.clone() else { return };
+    let Some(crate::registry::search::Shared(index)) = state.part::<crate::registry::search::Shared>().cloned() else {
+        return;
+    };
     loop {
         match index.catch_up(&state.db).await {
             Ok(0) => {}

@@ -179,7 +179,7 @@ pub async fn checkpoint_now(
     if let Some(cp) = store::checkpoint_today(&state.db, &state.key, now).await? {
         return Ok((StatusCode::CREATED, Json(cp)));
     }
-    let today = store::china_day(now).to_string();
+    let today = crate::platform::clock::china_day(now).to_string();
     let existing = store::checkpoints(&state.db, 1)
         .await?
         .into_iter()

@@ -3,7 +3,7 @@
 
 use crate::platform::db::{Db, Tx};
 use crate::{on_db, on_tx};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use jianguan_rules::audit::{
     AuditFields, ChainVerifier, StoredEntry, canonical_json, checkpoint_message, entry_hash, payload_digest,
@@ -204,11 +204,6 @@ pub struct Checkpoint {
     pub signature: String,
 }
 
-/// China Standard Time, in which "a day" of supervision work is counted.
-pub fn china_day(at: DateTime<Utc>) -> NaiveDate {
-    (at + chrono::Duration::hours(8)).date_naive()
-}
-
 pub async fn checkpoints(db: &Db, limit: i64) -> Result<Vec<Checkpoint>, sqlx::Error> {
     on_db!(db, pool => {
         sqlx::query_as(
@@ -227,7 +222,7 @@ pub async fn checkpoint_today(
     key: &SigningKey,
     now: DateTime<Utc>,
 ) -> Result<Option<Checkpoint>, sqlx::Error> {
-    let day = china_day(now).to_string();
+    let day = crate::platform::clock::china_day(now).to_string();
     let mut tx = db.begin().await?;
     // Read the head inside the transaction so the signed head is consistent.
     let (seq, hash): (i64, String) = on_tx!(tx, c => {

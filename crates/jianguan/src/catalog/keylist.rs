@@ -154,7 +154,7 @@ pub async fn add_entity(
         .await?
         .ok_or_else(|| AppError::not_found("catalog item"))?;
     let kind = actor_kind.unwrap_or(item.content.department_kind);
-    super::guard::authorize(db, kind, code, &entity, crate::audit::store::china_day(now)).await?;
+    super::guard::authorize(db, kind, code, &entity, crate::platform::clock::china_day(now)).await?;
     let mut tx = db.begin().await?;
     let by = actor.as_string();
     on_tx!(tx, c => sqlx::query(

@@ -90,6 +90,7 @@ pub fn main() -> ExitCode {
 
 /// Run one subcommand.
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    crate::app::wire();
     match command {
         Command::Serve(args) => serve::run(args).await,
         Command::Migrate(args) => migrate::run(args).await,

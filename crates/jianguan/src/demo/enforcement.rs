@@ -16,7 +16,7 @@ use crate::platform::db::Db;
 
 pub async fn load(db: &Db, clock: &Clock, jiangan: &Department, team: &[String]) -> anyhow::Result<()> {
     let now = clock.now();
-    let today = crate::audit::store::china_day(now);
+    let today = crate::platform::clock::china_day(now);
     // Food businesses of the district, other than the demo restaurant
     // (whose page shows its visits).
     let codes: Vec<String> = on_db!(db, pool => sqlx::query_scalar(

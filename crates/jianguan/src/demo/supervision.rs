@@ -77,7 +77,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<usize> {
     if done > 0 {
         return Ok(report.total_rows);
     }
-    let today = crate::audit::store::china_day(now);
+    let today = crate::platform::clock::china_day(now);
     let year = today.year();
     let jiangan = org::department_by_code(db, "420102-SCJG")
         .await?
@@ -196,7 +196,7 @@ async fn load_draws(
 ) -> anyhow::Result<()> {
     use crate::draws::store::{TaskSpec, run, schedule};
     let now = clock.now();
-    let today = crate::audit::store::china_day(now);
+    let today = crate::platform::clock::china_day(now);
     let joint = TaskSpec {
         title: format!("{}年第四季度餐饮与药品零售联合双随机抽查", today.year()),
         items: vec!["SJ-SP-004".into(), "YJ-YP-001".into()],

@@ -344,7 +344,7 @@ pub async fn file(db: &Db, actor: &Actor, now: DateTime<Utc>, lead: &Lead, input
             ),
         ));
     }
-    let today = crate::audit::store::china_day(now);
+    let today = crate::platform::clock::china_day(now);
     let officers_invalid = |m: String| AppError::field(ErrorCode::CaseOfficersInvalid, "officers", m);
     let mut members = Vec::new();
     let mut ids = Vec::new();
@@ -363,7 +363,7 @@ pub async fn file(db: &Db, actor: &Actor, now: DateTime<Utc>, lead: &Lead, input
         ids.push(u.id);
     }
     enforcement::check_officers(&members, today).map_err(officers_invalid)?;
-    let cal = super::calendar::load(db).await?;
+    let cal = crate::calendar::load(db).await?;
     let due_on = enforcement::DECIDE.due(&cal, today).date;
     let note = input.note.trim();
     let mut tx = db.begin().await?;
@@ -431,7 +431,7 @@ pub async fn extend(db: &Db, actor: &Actor, now: DateTime<Utc>, case: &Case, inp
     if reason.is_empty() {
         return Err(AppError::invalid("reason", "写明延期理由"));
     }
-    let today = crate::audit::store::china_day(now);
+    let today = crate::platform::clock::china_day(now);
     enforcement::check_in_time(today, case.due_on).map_err(|m| AppError::new(ErrorCode::Conflict, m))?;
     enforcement::check_extension(
         today,
@@ -440,7 +440,7 @@ pub async fn extend(db: &Db, actor: &Actor, now: DateTime<Utc>, case: &Case, inp
         input.collective_until,
     )
     .map_err(|m| AppError::invalid("collective_until", m))?;
-    let cal = super::calendar::load(db).await?;
+    let cal = crate::calendar::load(db).await?;
     let mut tx = db.begin().await?;
     let collective_on = input.collective_until.map(|_| today);
     let n = on_tx!(tx, c => sqlx::query(
@@ -485,7 +485,7 @@ pub async fn close(db: &Db, actor: &Actor, now: DateTime<Utc>, case: &Case, inpu
     if note.is_empty() {
         return Err(AppError::invalid("note", "写明结案情况"));
     }
-    let today = crate::audit::store::china_day(now);
+    let today = crate::platform::clock::china_day(now);
     let mut tx = db.begin().await?;
     let n = on_tx!(tx, c => sqlx::query(
         "update cases set status = 'closed', closure_ground = $2, closure_note = $3, closed_on = $4
@@ -600,8 +600,8 @@ pub async fn resume(
     input: &super::clock::ResumeInput,
 ) -> AppResult<()> {
     open(case)?;
-    let cal = super::calendar::load(db).await?;
-    let today = crate::audit::store::china_day(now);
+    let cal = crate::calendar::load(db).await?;
+    let today = crate::platform::clock::china_day(now);
     let mut tx = db.begin().await?;
     let p = super::clock::resume(&mut tx, super::clock::Subject::Case(case.id), now, input).await?;
     let due_on = super::clock::refresh_case(&mut tx, &cal, case.id, today).await?;

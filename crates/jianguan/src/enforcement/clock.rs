@@ -107,8 +107,18 @@ pub async fn refresh_case(tx: &mut Tx, cal: &Calendar, id: i64, today: NaiveDate
 /// Recompute every pending lead's and open case's last day (after a year of
 /// holidays was entered); a case whose deadline moves gets a step on its
 /// chain saying so. Returns how many changed.
+/// [`refresh_all`] as the calendar's recount port (`crate::calendar::Recount`).
+pub fn recount<'a>(
+    tx: &'a mut Tx,
+    actor: &'a Actor,
+    now: DateTime<Utc>,
+    cal: &'a Calendar,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = AppResult<usize>> + Send + 'a>> {
+    Box::pin(refresh_all(tx, actor, now, cal))
+}
+
 pub async fn refresh_all(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, cal: &Calendar) -> AppResult<usize> {
-    let today = crate::audit::store::china_day(now);
+    let today = crate::platform::clock::china_day(now);
     let leads: Vec<(i64, NaiveDate)> = on_tx!(tx, c => sqlx::query_as(
         "select id, verify_by from leads where status = 'pending'").fetch_all(&mut *c).await?);
     let cases: Vec<(i64, NaiveDate)> = on_tx!(tx, c => sqlx::query_as(
@@ -175,7 +185,7 @@ pub async fn pause(
     if reason.is_empty() {
         return Err(AppError::invalid("reason", "写明事由，如送检机构和样品"));
     }
-    let today = crate::audit::store::china_day(now);
+    let today = crate::platform::clock::china_day(now);
     let from = input.from_on.unwrap_or(today);
     if from > today || from <= started {
         return Err(AppError::invalid(
@@ -213,7 +223,7 @@ pub async fn resume(tx: &mut Tx, s: Subject, now: DateTime<Utc>, input: &ResumeI
         .into_iter()
         .find(|p| p.to_on.is_none())
         .ok_or_else(|| AppError::new(ErrorCode::Conflict, "没有正在计算中的不计入期限的时间"))?;
-    let today = crate::audit::store::china_day(now);
+    let today = crate::platform::clock::china_day(now);
     let to = input.to_on.unwrap_or(today);
     if to > today || to < running.from_on {
         return Err(AppError::invalid("to_on", "结束日期应不早于开始日期、不晚于今天"));

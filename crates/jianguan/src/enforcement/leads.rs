@@ -265,7 +265,7 @@ pub async fn create(db: &Db, actor: &Actor, now: DateTime<Utc>, dept: &Departmen
     if summary.is_empty() || summary.chars().count() > 2000 {
         return Err(AppError::invalid("summary", "写明线索内容，不超过2000字"));
     }
-    let today = crate::audit::store::china_day(now);
+    let today = crate::platform::clock::china_day(now);
     let found_on = input.found_on.unwrap_or(today);
     if found_on > today {
         return Err(AppError::invalid("found_on", "发现日期不能晚于今天"));
@@ -274,7 +274,7 @@ pub async fn create(db: &Db, actor: &Actor, now: DateTime<Utc>, dept: &Departmen
         return Err(AppError::invalid("act_ended_on", "违法行为终了日期不能晚于发现日期"));
     }
     let ground = check_ground(db, dept, uscc.as_str(), input).await?;
-    let cal = super::calendar::load(db).await?;
+    let cal = crate::calendar::load(db).await?;
     let mut tx = db.begin().await?;
     let id = insert(
         &mut tx,
@@ -339,6 +339,38 @@ async fn insert(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l: Insert<'_>) -
     Ok(id)
 }
 
+/// Enforcement's implementation of inspection's case-transfer port
+/// (`crate::inspection::ports::CaseTransfer`), wired by the root.
+pub fn case_transfer() -> crate::inspection::ports::CaseTransfer {
+    use crate::inspection::ports::{BoxFuture, CaseTransfer, TransferredVisit};
+    fn raised<'a>(db: &'a Db, corrects: Option<i64>) -> BoxFuture<'a, Result<bool, sqlx::Error>> {
+        Box::pin(raised_in_chain(db, corrects))
+    }
+    fn raise<'a>(
+        tx: &'a mut Tx,
+        actor: &'a Actor,
+        now: DateTime<Utc>,
+        cal: &'a jianguan_rules::calendar::Calendar,
+        v: TransferredVisit<'a>,
+    ) -> BoxFuture<'a, AppResult<i64>> {
+        Box::pin(async move {
+            from_inspection(
+                tx,
+                actor,
+                now,
+                cal,
+                v.department_id,
+                v.uscc,
+                v.inspection_id,
+                v.inspected_on,
+                v.summary,
+            )
+            .await
+        })
+    }
+    CaseTransfer { raised, raise }
+}
+
 /// The lead an inspection concluded with a case transfer raises (移送立案),
 /// in the inspection's own transaction: found on the day of the visit.
 #[allow(clippy::too_many_arguments)]
@@ -398,9 +430,9 @@ pub async fn extend(db: &Db, actor: &Actor, now: DateTime<Utc>, lead: &Lead, rea
     if reason.is_empty() {
         return Err(AppError::invalid("reason", "写明延长核查期限的特殊情况"));
     }
-    let today = crate::audit::store::china_day(now);
+    let today = crate::platform::clock::china_day(now);
     enforcement::check_in_time(today, lead.verify_by).map_err(|m| AppError::new(ErrorCode::Conflict, m))?;
-    let cal = super::calendar::load(db).await?;
+    let cal = crate::calendar::load(db).await?;
     let mut tx = db.begin().await?;
     let n = on_tx!(tx, c => sqlx::query(
         "update leads set extension_reason = $2 where id = $1 and status = 'pending' and extension_reason is null")
@@ -461,7 +493,7 @@ pub async fn decline(
     if note.is_empty() {
         return Err(AppError::invalid("note", "写明核查情况和不予立案的理由"));
     }
-    let today = crate::audit::store::china_day(now);
+    let today = crate::platform::clock::china_day(now);
     let mut tx = db.begin().await?;
     decide(&mut tx, lead.id, "declined", Some(ground.as_str()), note, today, actor).await?;
     record(
@@ -512,8 +544,8 @@ pub async fn resume(
     input: &super::clock::ResumeInput,
 ) -> AppResult<()> {
     pending(lead)?;
-    let cal = super::calendar::load(db).await?;
-    let today = crate::audit::store::china_day(now);
+    let cal = crate::calendar::load(db).await?;
+    let today = crate::platform::clock::china_day(now);
     let mut tx = db.begin().await?;
     let p = super::clock::resume(&mut tx, super::clock::Subject::Lead(lead.id), now, input).await?;
     let until = super::clock::refresh_lead(&mut tx, &cal, lead.id, today).await?;

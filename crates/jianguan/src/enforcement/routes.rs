@@ -1,5 +1,4 @@
-//! The enforcement API (`/api/v1/leads`, `/api/v1/cases`,
-//! `/api/v1/calendar`) and the route table of the context's pages. Reading
+//! The enforcement API (`/api/v1/leads`, `/api/v1/cases`) and the route table of the context's pages. Reading
 //! is for regulators whose region covers the department; registering a
 //! lead for inspectors, administrators and heads of a department; the
 //! decisions the rules give to the head (负责人: extend, file, decline,
@@ -11,14 +10,14 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::Method;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::cases::{self, Case, CaseDetail, Close, Extend, FileCase};
 use super::clock::{PauseInput, ResumeInput};
 use super::leads::{self, Lead, NewLead};
-use crate::platform::auth::access::roles::{REGULATORS, SYS_ADMIN};
+use crate::platform::auth::access::roles::REGULATORS;
 use crate::platform::auth::{Access, CurrentUser};
 use crate::platform::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::platform::web::AppState;
@@ -36,19 +35,11 @@ pub const LEAD_MAKERS: &[Role] = &[Role::Inspector, Role::DeptAdmin, Role::Leade
 pub const HEADS: &[Role] = jianguan_rules::enforcement::HEAD_ROLES;
 
 pub fn routes() -> Vec<RouteDef> {
-    use super::calendar;
     use super::pages;
     let r = Access::Roles(REGULATORS);
     let makers = Access::Roles(LEAD_MAKERS);
     let heads = Access::Roles(HEADS);
     vec![
-        def(Method::GET, "/api/v1/calendar", Access::Public, get(calendar::list_api)),
-        def(
-            Method::PUT,
-            "/api/v1/calendar/{year}",
-            Access::Roles(SYS_ADMIN),
-            put(calendar::put_api),
-        ),
         def(Method::GET, "/api/v1/leads", r, get(list_leads)),
         def(Method::POST, "/api/v1/leads", makers, post(create_lead)),
         def(Method::GET, "/api/v1/leads/{id}", r, get(get_lead)),

@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod exif;
 pub mod form;
 pub mod links;
+pub mod ports;
 pub mod qr;
 pub mod receipt;
 pub mod routes;

@@ -189,7 +189,7 @@ pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &New
             "登记人须是检查人员之一",
         ));
     }
-    if input.inspected_on > crate::audit::store::china_day(now) {
+    if input.inspected_on > crate::platform::clock::china_day(now) {
         return Err(bad("inspected_on", "不能登记未来日期的检查"));
     }
     // 清单之外无监管: every item through the one gate.
@@ -340,10 +340,10 @@ pub async fn insert(
     let cited = &signed.cited;
     // A transfer to a case raises a lead (程序规定第十八条), unless this
     // corrects a record that already did.
-    let raises_lead =
-        input.outcome == "case" && !crate::enforcement::leads::raised_in_chain(db, input.corrects).await?;
+    let port = super::ports::case_transfer()?;
+    let raises_lead = input.outcome == "case" && !(port.raised)(db, input.corrects).await?;
     let calendar = match raises_lead {
-        true => Some(crate::enforcement::calendar::load(db).await?),
+        true => Some(crate::calendar::load(db).await?),
         false => None,
     };
     let mut tx = db.begin().await?;
@@ -414,16 +414,18 @@ pub async fn insert(
         } else {
             format!("检查记录 {id} 移送立案：{notes}")
         };
-        crate::enforcement::leads::from_inspection(
+        (port.raise)(
             &mut tx,
             actor,
             now,
             cal,
-            dept.id,
-            &input.uscc,
-            id,
-            input.inspected_on,
-            &summary,
+            super::ports::TransferredVisit {
+                department_id: dept.id,
+                uscc: &input.uscc,
+                inspection_id: id,
+                inspected_on: input.inspected_on,
+                summary: &summary,
+            },
         )
         .await?;
     }
@@ -581,7 +583,7 @@ async fn check_in_rule(db: &Db, input: &NewInspection, uscc: &str, team: &[Membe
     let checkin = row.as_ref().map(|(u, by, at)| scan::CheckIn {
         uscc: u,
         by: *by,
-        day: crate::audit::store::china_day(*at),
+        day: crate::platform::clock::china_day(*at),
     });
     let ids: Vec<i64> = team.iter().map(|m| m.id).collect();
     scan::check_on_site(checkin, &input.no_checkin_reason, uscc, &ids, input.inspected_on).map_err(refuse)

@@ -5,6 +5,12 @@
 use chrono::{DateTime, Duration, Utc};
 use std::sync::{Arc, Mutex};
 
+/// The day of `at` in China Standard Time (UTC+8, no daylight saving), in
+/// which "a day" of supervision work is counted: the one home of this rule.
+pub fn china_day(at: DateTime<Utc>) -> chrono::NaiveDate {
+    (at + Duration::hours(8)).date_naive()
+}
+
 #[derive(Clone, Debug, Default)]
 pub enum Clock {
     #[default]
@@ -29,7 +35,7 @@ impl Clock {
 
     /// Today in China Standard Time, the day supervision work is counted in.
     pub fn today(&self) -> chrono::NaiveDate {
-        crate::audit::store::china_day(self.now())
+        china_day(self.now())
     }
 
     pub fn advance(&self, by: Duration) {

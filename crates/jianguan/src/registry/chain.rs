@@ -45,24 +45,25 @@ pub type SourceFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<ChainEvent>, 
 /// A provider of timeline events for a credit code.
 pub type ChainSource = for<'a> fn(&'a Db, &'a str) -> SourceFuture<'a>;
 
-/// Every source of the information chain. Later contexts append here.
-pub const SOURCES: &[ChainSource] = &[
-    registry_events,
-    crate::inspection::store::chain_events,
-    crate::enforcement::cases::chain_events,
-];
+/// The sources of the information chain, in the order the composition root
+/// registered them (`crate::app`): the registry's own first, then each
+/// context that adds events to an entity's timeline. This module names no
+/// other context; a new one registers its source at the root.
+#[derive(Clone, Default)]
+pub struct Sources(pub Vec<ChainSource>);
 
-/// The whole chain of an entity, newest first.
 /// The chain as `user` may see it: territorial events for everyone who
 /// sees the entity, work events only for those who read that work
 /// (`CurrentUser::reads_work`); the entity's own account sees its whole
 /// chain, since every record on it is about the entity.
 pub async fn chain_for(
-    db: &Db,
+    state: &crate::platform::web::AppState,
     user: &crate::platform::auth::CurrentUser,
     uscc: &str,
 ) -> Result<Vec<ChainEvent>, sqlx::Error> {
-    let mut events = chain(db, uscc).await?;
+    let db = &state.db;
+    let sources = state.part::<Sources>().cloned().unwrap_or_default();
+    let mut events = chain(db, &sources, uscc).await?;
     if user.user.uscc.as_deref() == Some(uscc) {
         return Ok(events);
     }
@@ -74,9 +75,10 @@ pub async fn chain_for(
     Ok(events)
 }
 
-pub async fn chain(db: &Db, uscc: &str) -> Result<Vec<ChainEvent>, sqlx::Error> {
+/// The whole chain of an entity from `sources`, newest first.
+pub async fn chain(db: &Db, sources: &Sources, uscc: &str) -> Result<Vec<ChainEvent>, sqlx::Error> {
     let mut all = Vec::new();
-    for source in SOURCES {
+    for source in &sources.0 {
         all.extend(source(db, uscc).await?);
     }
     all.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.kind.cmp(&b.kind)));
@@ -84,7 +86,8 @@ pub async fn chain(db: &Db, uscc: &str) -> Result<Vec<ChainEvent>, sqlx::Error> 
 }
 
 /// Registration, changes and licences.
-fn registry_events<'a>(db: &'a Db, uscc: &'a str) -> SourceFuture<'a> {
+/// The registry's own events: registration, changes, licences.
+pub fn registry_events<'a>(db: &'a Db, uscc: &'a str) -> SourceFuture<'a> {
     Box::pin(async move {
         use super::store;
         let mut out = Vec::new();

@@ -236,7 +236,7 @@ pub async fn search(
 ) -> AppResult<(Vec<Entity>, i64)> {
     f.check()?;
     let has_text = f.q.as_deref().is_some_and(|q| !q.trim().is_empty());
-    if let (true, Some(index)) = (has_text, &state.search) {
+    if let (true, Some(super::search::Shared(index))) = (has_text, state.part::<super::search::Shared>()) {
         index.catch_up(&state.db).await?;
         let (codes, total) = index.search(f, scope)?;
         return Ok((store::get_many(&state.db, &codes).await?, total));
@@ -319,7 +319,7 @@ pub async fn entity_chain(
 ) -> AppResult<Json<ChainOut>> {
     let entity = visible_entity(&state, &user, &code).await?;
     Ok(Json(ChainOut {
-        events: chain_for(&state.db, &user, &entity.uscc).await?,
+        events: chain_for(&state, &user, &entity.uscc).await?,
     }))
 }
 

@@ -376,3 +376,22 @@ impl SearchIndex {
         Ok((codes, total as i64))
     }
 }
+
+/// The search index as a part of the application state
+/// (`AppState::part`); absent when it could not be opened (a second server
+/// on the same data folder searches with SQL instead).
+#[derive(Clone)]
+pub struct Shared(pub std::sync::Arc<SearchIndex>);
+
+impl Shared {
+    /// Open the index of a data folder, or none (logged).
+    pub fn open(data_dir: &std::path::Path) -> Option<Self> {
+        match SearchIndex::open(&data_dir.join("search").join("entities")) {
+            Ok(s) => Some(Shared(std::sync::Arc::new(s))),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "search index unavailable; searching with SQL");
+                None
+            }
+        }
+    }
+}

@@ -35,10 +35,7 @@ pub fn read_file(path: &Path) -> anyhow::Result<Table> {
 }
 
 pub fn extension(path: &Path) -> String {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase()
+    crate::platform::web::extract::file_extension(path)
 }
 
 pub fn read_bytes(bytes: &[u8], ext: &str) -> anyhow::Result<Table> {

@@ -212,7 +212,7 @@ pub async fn detail_page(
             .map(|c| format!("{c} {}", INDUSTRIES.name(c).unwrap_or("")))
             .unwrap_or_else(|| "—".into()),
         licences: store::licences(&state.db, &e.uscc).await?,
-        events: chain_for(&state.db, &user, &e.uscc).await?,
+        events: chain_for(&state, &user, &e.uscc).await?,
         versions: if user.role() == Role::Enterprise {
             Vec::new()
         } else {

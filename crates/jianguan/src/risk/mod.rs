@@ -164,7 +164,7 @@ pub async fn grade_api(
         ));
     }
     let now = state.clock.now();
-    let today = crate::audit::store::china_day(now);
+    let today = crate::platform::clock::china_day(now);
     let actor = user.actor();
     let mut tx = state.db.begin().await?;
     on_tx!(tx, c => sqlx::query(

@@ -882,7 +882,7 @@ both!(the_jurisdiction_walk_covers_every_id_route, |app| {
     };
     let mut walked = 0;
     let mut failures = Vec::new();
-    for (method, template, access) in jianguan::platform::web::route_table() {
+    for (method, template, access) in jianguan::app::route_table() {
         if !template.contains('{') || template.contains("{*") || access == jianguan::platform::auth::Access::Public {
             continue;
         }

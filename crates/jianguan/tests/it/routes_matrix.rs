@@ -6,8 +6,8 @@
 use crate::both;
 use crate::support::{Client, TestApp};
 use axum::http::{Method, StatusCode};
+use jianguan::app::route_table;
 use jianguan::platform::auth::Access;
-use jianguan::platform::web::route_table;
 use jianguan_rules::Role;
 use serde_json::json;
 

@@ -1,10 +1,10 @@
 //! Things that must stay in step: the two dialects' migrations, the route
 //! table and the OpenAPI document, the error codes and docs/api.md.
 
+use jianguan::app::openapi::ApiDoc;
+use jianguan::app::route_table;
 use jianguan::platform::db::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 use jianguan::platform::error::ErrorCode;
-use jianguan::platform::web::openapi::ApiDoc;
-use jianguan::platform::web::route_table;
 use std::collections::BTreeSet;
 use std::path::Path;
 use utoipa::OpenApi;

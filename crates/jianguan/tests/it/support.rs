@@ -7,13 +7,14 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use chrono::{NaiveDate, TimeZone, Utc};
 use http_body_util::BodyExt;
+use jianguan::app::build_router;
 use jianguan::audit::Actor;
 use jianguan::org::model::{DeptKind, NewDepartment, NewUser};
 use jianguan::org::store;
 use jianguan::platform::auth::session;
 use jianguan::platform::clock::Clock;
 use jianguan::platform::db::{Db, DbOptions};
-use jianguan::platform::web::{AppState, WebSettings, build_router};
+use jianguan::platform::web::{AppState, WebSettings};
 use jianguan_rules::Role;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -137,7 +138,7 @@ impl TestApp {
             evidence: jianguan::platform::blobs::Blobs::local(&dir.path().join("evidence")).unwrap(),
             ..Default::default()
         };
-        let state = AppState::new(db.clone(), clock.clone(), key, settings);
+        let state = jianguan::app::state(db.clone(), clock.clone(), key, settings);
         let router = build_router(state.clone());
         let mut app = TestApp {
             db,
@@ -200,7 +201,7 @@ impl TestApp {
             evidence: blobs,
             ..Default::default()
         };
-        self.state = AppState::new(self.db.clone(), self.clock.clone(), key, settings);
+        self.state = jianguan::app::state(self.db.clone(), self.clock.clone(), key, settings);
         self.router = build_router(self.state.clone());
         self
     }
@@ -214,7 +215,7 @@ impl TestApp {
             public_base_url: Some(url.to_string()),
             ..Default::default()
         };
-        self.state = AppState::new(self.db.clone(), self.clock.clone(), key, settings);
+        self.state = jianguan::app::state(self.db.clone(), self.clock.clone(), key, settings);
         self.router = build_router(self.state.clone());
         self
     }

@@ -163,13 +163,21 @@ pub async fn upload_field(multipart: &mut axum::extract::Multipart) -> AppResult
     Ok(file)
 }
 
+/// A file name's extension, lower-cased (`""` when it has none).
+pub fn file_extension(path: &std::path::Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
 /// A spreadsheet upload ([`upload_field`]): only `.csv` and `.xlsx` files
 /// are accepted (`unsupported_file`).
 pub async fn upload_file(multipart: &mut axum::extract::Multipart) -> AppResult<(String, axum::body::Bytes)> {
     let (name, bytes) = upload_field(multipart)
         .await?
         .ok_or_else(|| AppError::field(ErrorCode::ValidationFailed, "file", "choose a .csv or .xlsx file"))?;
-    let ext = crate::registry::tabular::extension(std::path::Path::new(&name));
+    let ext = file_extension(std::path::Path::new(&name));
     if !matches!(ext.as_str(), "csv" | "xlsx") {
         return Err(AppError::new(
             ErrorCode::UnsupportedFile,

@@ -6,7 +6,6 @@ pub mod assets;
 pub mod extract;
 pub mod metrics;
 pub mod middleware;
-pub mod openapi;
 pub mod routes;
 pub mod system;
 pub mod templates;
@@ -19,7 +18,7 @@ use crate::platform::auth::login::LoginLimiter;
 use crate::platform::clock::Clock;
 use crate::platform::db::Db;
 
-pub use routes::{RouteDef, build_router, route_table};
+pub use routes::{RouteDef, assemble};
 
 /// Settings the web layer needs at run time.
 #[derive(Debug, Clone, Default)]
@@ -48,31 +47,28 @@ pub struct StateInner {
     pub settings: WebSettings,
     pub metrics: metrics::Metrics,
     pub limiter: LoginLimiter,
-    /// The entity search index, when one could be opened.
-    pub search: Option<std::sync::Arc<crate::registry::search::SearchIndex>>,
+    /// What the contexts keep in the state (the search index, …), put in
+    /// by the composition root and found by type: the shell names none of
+    /// them.
+    pub parts: axum::http::Extensions,
 }
 
 impl AppState {
-    pub fn new(db: Db, clock: Clock, key: SigningKey, settings: WebSettings) -> Self {
-        // One process owns the index writer; a second server on the same
-        // data folder searches with SQL instead.
-        let search =
-            match crate::registry::search::SearchIndex::open(&settings.data_dir.join("search").join("entities")) {
-                Ok(s) => Some(Arc::new(s)),
-                Err(e) => {
-                    tracing::warn!(error = %format!("{e:#}"), "search index unavailable; searching with SQL");
-                    None
-                }
-            };
+    pub fn new(db: Db, clock: Clock, key: SigningKey, settings: WebSettings, parts: axum::http::Extensions) -> Self {
         AppState(Arc::new(StateInner {
-            search,
             db,
             clock,
             key,
             settings,
             metrics: metrics::Metrics::new(),
             limiter: LoginLimiter::default(),
+            parts,
         }))
+    }
+
+    /// A part of the state a context put in, by its type.
+    pub fn part<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.0.parts.get::<T>()
     }
 }
 

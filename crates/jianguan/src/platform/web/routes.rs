@@ -1,8 +1,7 @@
-//! The one table of routes and who may call them.
-//!
-//! Every context contributes a `routes()` list of [`RouteDef`]s; this module
-//! concatenates them, attaches each route's [`Access`] guard, and exposes the
-//! same table to tests, which walk every route with every role.
+//! Routes and who may call them: [`RouteDef`], and the assembly of a table
+//! of them into the router with the shell's layers. Which routes there are
+//! is the composition root's business (`crate::app::routes`): this module
+//! names no context.
 
 use axum::Router;
 use axum::http::Method;
@@ -29,31 +28,12 @@ pub fn def(method: Method, path: &'static str, access: Access, handler: MethodRo
     }
 }
 
-fn all_routes() -> Vec<RouteDef> {
-    let mut v = Vec::new();
-    v.extend(super::system::routes());
-    v.extend(crate::platform::auth::routes::routes());
-    v.extend(crate::portal::routes::routes());
-    v.extend(crate::org::routes::routes());
-    v.extend(crate::audit::routes::routes());
-    v.extend(crate::registry::routes::routes());
-    v.extend(crate::catalog::routes::routes());
-    v.extend(crate::inspection::routes::routes());
-    v.extend(crate::risk::routes());
-    v.extend(crate::draws::routes::routes());
-    v.extend(crate::enforcement::routes::routes());
-    v
-}
-
-/// (method, path, access) of every route: what the authorisation test walks.
-pub fn route_table() -> Vec<(Method, &'static str, Access)> {
-    all_routes().into_iter().map(|r| (r.method, r.path, r.access)).collect()
-}
-
-/// The complete application router.
-pub fn build_router(state: AppState) -> Router {
+/// The application router from a table of routes (assembled by the
+/// composition root, `crate::app`): each route behind its access guard,
+/// inside the shell's layers (authentication, error pages, metrics).
+pub fn assemble(state: AppState, routes: Vec<RouteDef>) -> Router {
     let mut router: Router<AppState> = Router::new();
-    for r in all_routes() {
+    for r in routes {
         let guarded = r
             .handler
             .route_layer(axum::middleware::from_fn_with_state(r.access, require));

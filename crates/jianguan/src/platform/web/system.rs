@@ -1,5 +1,6 @@
-//! Routes of the shell itself: health, metrics, assets, the OpenAPI document
-//! and its browser, and the fallback for unknown paths.
+//! Routes of the shell itself: health, metrics, assets, the browser of the
+//! OpenAPI document (the document is the root's, `crate::app::openapi`),
+//! and the fallback for unknown paths.
 
 use axum::Json;
 use axum::extract::State;
@@ -7,7 +8,7 @@ use axum::http::{Method, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
 
 use super::AppState;
 use super::routes::{RouteDef, def};
@@ -31,7 +32,6 @@ pub fn routes() -> Vec<RouteDef> {
             Access::Public,
             get(super::assets::serve),
         ),
-        def(Method::GET, "/api/openapi.json", Access::Public, get(openapi_json)),
         def(Method::GET, "/api/docs", Access::Public, get(api_docs)),
     ]
 }
@@ -74,10 +74,6 @@ async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.encode(),
     )
         .into_response()
-}
-
-async fn openapi_json() -> Response {
-    Json(super::openapi::ApiDoc::openapi()).into_response()
 }
 
 async fn api_docs() -> Html<&'static str> {

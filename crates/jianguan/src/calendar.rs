@@ -1,6 +1,8 @@
 //! The working-day calendar as the platform uses it: the schedules shipped
 //! in `jianguan_rules::calendar` plus the years an administrator entered
 //! (`PUT /api/v1/calendar/{year}`), the latter winning for their year.
+//! It sits below the contexts: enforcement counts its periods on it now,
+//! complaints, credit and approvals next.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -17,6 +19,42 @@ use crate::platform::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::platform::web::AppState;
 use crate::platform::web::extract::ApiJson;
 use crate::{on_db, on_tx};
+
+/// A context that counts deadlines on the calendar recounts the ones still
+/// running when an administrator enters a year, in that transaction;
+/// returns how many it moved. Declared here, implemented above (enforcement
+/// now; complaints, credit next), wired by the root.
+pub type Recount = for<'a> fn(
+    &'a mut crate::platform::db::Tx,
+    &'a crate::audit::Actor,
+    DateTime<Utc>,
+    &'a Calendar,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = AppResult<usize>> + Send + 'a>>;
+
+static RECOUNTS: std::sync::OnceLock<Vec<Recount>> = std::sync::OnceLock::new();
+
+/// Plug in the contexts' recounts (the first wiring wins).
+pub fn wire_recounts(recounts: Vec<Recount>) {
+    let _ = RECOUNTS.set(recounts);
+}
+
+/// `GET /api/v1/calendar`, `PUT /api/v1/calendar/{year}`.
+pub fn routes() -> Vec<crate::platform::web::RouteDef> {
+    use crate::platform::auth::Access;
+    use crate::platform::auth::access::roles::SYS_ADMIN;
+    use crate::platform::web::routes::def;
+    use axum::http::Method;
+    use axum::routing::{get, put};
+    vec![
+        def(Method::GET, "/api/v1/calendar", Access::Public, get(list_api)),
+        def(
+            Method::PUT,
+            "/api/v1/calendar/{year}",
+            Access::Roles(SYS_ADMIN),
+            put(put_api),
+        ),
+    ]
+}
 
 /// Years entered by administrators.
 async fn entered(db: &Db) -> AppResult<Vec<(YearSchedule, String, DateTime<Utc>)>> {
@@ -134,7 +172,10 @@ pub async fn put_api(
         "insert into calendar_years (year, schedule, set_by, set_at) values ($1, $2, $3, $4)
          on conflict (year) do update set schedule = excluded.schedule, set_by = excluded.set_by, set_at = excluded.set_at")
         .bind(year).bind(&text).bind(actor.as_string()).bind(now).execute(&mut *c).await?.rows_affected());
-    let recounted = super::clock::refresh_all(&mut tx, &actor, now, &cal).await?;
+    let mut recounted = 0;
+    for recount in RECOUNTS.get().map(Vec::as_slice).unwrap_or_default() {
+        recounted += recount(&mut tx, &actor, now, &cal).await?;
+    }
     record(
         &mut tx,
         now,

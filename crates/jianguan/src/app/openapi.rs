@@ -1,5 +1,6 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations.
-//! A test checks that every `/api/v1` route in the route table appears here.
+//! The OpenAPI 3.1 document, generated from the handlers' annotations, and
+//! the route that serves it. A test checks that every `/api/v1` route in the
+//! route table appears here.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -83,8 +84,8 @@ impl Modify for BearerAuth {
         crate::org::routes::set_specialties,
         crate::risk::list_api,
         crate::risk::grade_api,
-        crate::enforcement::calendar::list_api,
-        crate::enforcement::calendar::put_api,
+        crate::calendar::list_api,
+        crate::calendar::put_api,
         crate::enforcement::routes::list_leads,
         crate::enforcement::routes::create_lead,
         crate::enforcement::routes::get_lead,
@@ -141,3 +142,20 @@ impl Modify for BearerAuth {
     )
 )]
 pub struct ApiDoc;
+
+/// `GET /api/openapi.json`.
+pub fn routes() -> Vec<crate::platform::web::RouteDef> {
+    use axum::http::Method;
+    use axum::routing::get;
+    vec![crate::platform::web::routes::def(
+        Method::GET,
+        "/api/openapi.json",
+        crate::platform::auth::Access::Public,
+        get(openapi_json),
+    )]
+}
+
+async fn openapi_json() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    axum::Json(ApiDoc::openapi()).into_response()
+}
