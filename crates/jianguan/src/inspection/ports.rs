@@ -27,20 +27,24 @@ pub struct TransferredVisit<'a> {
     pub summary: &'a str,
 }
 
+/// Whether the record a new one corrects (directly or through earlier
+/// corrections) already raised a lead: read before the transaction.
+pub type Raised = for<'a> fn(&'a Db, Option<i64>) -> BoxFuture<'a, Result<bool, sqlx::Error>>;
+
+/// Raise the lead, in the signing transaction; returns its id.
+pub type Raise = for<'a> fn(
+    &'a mut Tx,
+    &'a Actor,
+    DateTime<Utc>,
+    &'a Calendar,
+    TransferredVisit<'a>,
+) -> BoxFuture<'a, AppResult<i64>>;
+
 /// Raising the lead of a transferred visit.
 #[derive(Clone, Copy)]
 pub struct CaseTransfer {
-    /// Whether the record this one corrects (directly or through earlier
-    /// corrections) already raised a lead: read before the transaction.
-    pub raised: for<'a> fn(&'a Db, Option<i64>) -> BoxFuture<'a, Result<bool, sqlx::Error>>,
-    /// Raise the lead, in the signing transaction; returns its id.
-    pub raise: for<'a> fn(
-        &'a mut Tx,
-        &'a Actor,
-        DateTime<Utc>,
-        &'a Calendar,
-        TransferredVisit<'a>,
-    ) -> BoxFuture<'a, AppResult<i64>>,
+    pub raised: Raised,
+    pub raise: Raise,
 }
 
 /// The one wiring of the process: a port is a capability of the program,
@@ -58,5 +62,5 @@ pub fn wire_case_transfer(port: CaseTransfer) {
 pub fn case_transfer() -> AppResult<&'static CaseTransfer> {
     CASE_TRANSFER
         .get()
-        .ok_or_else(|| AppError::internal("the case-transfer port is not wired (crate::app::wire)"))
+        .ok_or_else(|| AppError::internal("the case-transfer port is not wired"))
 }

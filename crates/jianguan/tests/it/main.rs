@@ -14,6 +14,7 @@ mod draws;
 mod enforcement;
 mod evidence;
 mod jurisdiction;
+mod layers;
 mod org;
 mod pages;
 mod qr;
