@@ -10,6 +10,7 @@ pub mod audit;
 pub mod calendar;
 pub mod catalog;
 pub mod checklist;
+pub mod directory;
 pub mod division;
 pub mod draw;
 pub mod enforcement;

@@ -511,13 +511,15 @@ async fn freeze(db: &Db, lead: &Department, spec: &TaskSpec, checked: &Checked) 
     let mut candidates = Vec::new();
     let mut full = Vec::new();
     for code in codes {
-        if under_case.contains(&code) {
-            continue;
-        }
-        if keyed.contains(&code) {
-            full.push(code.clone());
-        } else if recent.contains_key(&code) {
-            continue;
+        use jianguan_rules::directory::{Membership, membership};
+        match membership(
+            under_case.contains(&code),
+            keyed.contains(&code),
+            recent.contains_key(&code),
+        ) {
+            Membership::Out(_) => continue,
+            Membership::Full => full.push(code.clone()),
+            Membership::Candidate => {}
         }
         // Every entity counts as credit class B until the credit context
         // grades them.

@@ -2,8 +2,8 @@
 //! truncating rows by hand is detected and the first bad entry named, through
 //! the library and through `jianguan audit verify`, on both databases.
 
-use crate::both;
 use crate::support::TestApp;
+use crate::{both, both_tampering};
 use jianguan::audit::Actor;
 use jianguan::audit::store::{VerifyOutcome, checkpoint_today, verify};
 use jianguan::org::model::{DeptKind, NewDepartment};
@@ -62,7 +62,7 @@ both!(intact_chain_verifies, |app| {
     assert!(out.contains("intact"), "{out}");
 });
 
-both!(edited_entry_is_named, |app| {
+both_tampering!(edited_entry_is_named, |app| {
     app.exec("update audit_log set actor = 'user:999' where seq = 3").await;
     assert!(broken_at(&outcome(&app).await, 3), "{:?}", outcome(&app).await);
     let (ok, out) = cli_verify(&app);
@@ -70,20 +70,20 @@ both!(edited_entry_is_named, |app| {
     assert!(out.contains("entry 3 "), "{out}");
 });
 
-both!(edited_payload_is_named, |app| {
+both_tampering!(edited_payload_is_named, |app| {
     app.exec("update audit_log set payload = '{\"username\":\"someone-else\"}' where seq = 6")
         .await;
     assert!(broken_at(&outcome(&app).await, 6), "{:?}", outcome(&app).await);
 });
 
-both!(deleted_entry_is_named, |app| {
+both_tampering!(deleted_entry_is_named, |app| {
     app.exec("delete from audit_log where seq = 4").await;
     assert!(broken_at(&outcome(&app).await, 4), "{:?}", outcome(&app).await);
     let (ok, out) = cli_verify(&app);
     assert!(!ok && out.contains("entry 4 "), "{out}");
 });
 
-both!(swapped_entries_are_named, |app| {
+both_tampering!(swapped_entries_are_named, |app| {
     // Swap rows 5 and 6 by renumbering, as someone editing the table would.
     app.exec("update audit_log set seq = 1000005 where seq = 5").await;
     app.exec("update audit_log set seq = 5 where seq = 6").await;
@@ -93,13 +93,13 @@ both!(swapped_entries_are_named, |app| {
     assert!(!ok && out.contains("entry 5 "), "{out}");
 });
 
-both!(truncated_tail_is_caught, |app| {
+both_tampering!(truncated_tail_is_caught, |app| {
     let n = app.audit_count().await;
     app.exec(&format!("delete from audit_log where seq = {n}")).await;
     assert!(broken_at(&outcome(&app).await, n), "{:?}", outcome(&app).await);
 });
 
-both!(rewritten_history_is_caught_by_the_signed_checkpoint, |app| {
+both_tampering!(rewritten_history_is_caught_by_the_signed_checkpoint, |app| {
     let n = app.audit_count().await;
     checkpoint_today(&app.db, &app.state.key, app.clock.now())
         .await
@@ -139,7 +139,7 @@ both!(rewritten_history_is_caught_by_the_signed_checkpoint, |app| {
     );
 });
 
-both!(a_deleted_checkpoint_is_noticed, |app| {
+both_tampering!(a_deleted_checkpoint_is_noticed, |app| {
     checkpoint_today(&app.db, &app.state.key, app.clock.now())
         .await
         .unwrap()

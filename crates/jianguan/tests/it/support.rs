@@ -30,10 +30,28 @@ pub enum Backend {
     Postgres,
 }
 
-/// Run a test body once per backend: `both!(name, |app| { ... });`
+/// Run a test body once per backend: `both!(name, |app| { ... });`. When
+/// the body ends, the audit chain of its database must verify: every test
+/// guards the whole record, not only what it asserts. Tests that tamper
+/// with the chain on purpose use [`both_tampering!`].
 #[macro_export]
 macro_rules! both {
     ($name:ident, |$app:ident| $body:block) => {
+        $crate::both_inner!($name, |$app| $body, true);
+    };
+}
+
+/// [`both!`] for tests that break the audit chain on purpose.
+#[macro_export]
+macro_rules! both_tampering {
+    ($name:ident, |$app:ident| $body:block) => {
+        $crate::both_inner!($name, |$app| $body, false);
+    };
+}
+
+#[macro_export]
+macro_rules! both_inner {
+    ($name:ident, |$app:ident| $body:block, $verify:expr) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -42,17 +60,33 @@ macro_rules! both {
                 let $app = $crate::support::TestApp::new($crate::support::Backend::Sqlite)
                     .await
                     .unwrap();
+                let chain = $app.db.clone();
                 $body
+                if $verify {
+                    $crate::support::assert_chain_intact(&chain).await;
+                }
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 let Some($app) = $crate::support::TestApp::new($crate::support::Backend::Postgres).await else {
                     return;
                 };
+                let chain = $app.db.clone();
                 $body
+                if $verify {
+                    $crate::support::assert_chain_intact(&chain).await;
+                }
             }
         }
     };
+}
+
+/// The audit chain of `db` recomputes from its first entry to its head.
+pub async fn assert_chain_intact(db: &Db) {
+    match jianguan::audit::store::verify(db, None).await.unwrap() {
+        jianguan::audit::store::VerifyOutcome::Intact { .. } => {}
+        jianguan::audit::store::VerifyOutcome::Broken(why) => panic!("the audit chain broke: {why}"),
+    }
 }
 
 pub struct TestApp {
