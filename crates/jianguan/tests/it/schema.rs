@@ -74,7 +74,7 @@ fn every_api_route_is_documented_and_nothing_else() {
 #[test]
 fn every_error_code_is_documented() {
     let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/api.md")).unwrap();
-    for c in ErrorCode::ALL {
+    for &c in ErrorCode::ALL {
         assert!(
             doc.contains(&format!("`{}`", c.as_str())),
             "docs/api.md lacks {}",
