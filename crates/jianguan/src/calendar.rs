@@ -4,6 +4,7 @@
 //! It sits below the contexts: enforcement counts its periods on it now,
 //! complaints, credit and approvals next.
 
+use crate::platform::web::routes::api;
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
@@ -11,6 +12,7 @@ use jianguan_rules::calendar::{Calendar, Holiday, YearSchedule};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
 use crate::audit::record;
 use crate::platform::auth::CurrentUser;
@@ -42,17 +44,10 @@ pub fn wire_recounts(recounts: Vec<Recount>) {
 pub fn routes() -> Vec<crate::platform::web::RouteDef> {
     use crate::platform::auth::Access;
     use crate::platform::auth::access::roles::SYS_ADMIN;
-    use crate::platform::web::routes::def;
-    use axum::http::Method;
-    use axum::routing::{get, put};
+
     vec![
-        def(Method::GET, "/api/v1/calendar", Access::Public, get(list_api)),
-        def(
-            Method::PUT,
-            "/api/v1/calendar/{year}",
-            Access::Roles(SYS_ADMIN),
-            put(put_api),
-        ),
+        api(Access::Public, routes!(list_api)),
+        api(Access::Roles(SYS_ADMIN), routes!(put_api)),
     ]
 }
 

@@ -27,8 +27,11 @@ pub fn all_routes() -> Vec<RouteDef> {
 }
 
 /// (method, path, access) of every route: what the authorisation test walks.
-pub fn route_table() -> Vec<(Method, &'static str, Access)> {
-    all_routes().into_iter().map(|r| (r.method, r.path, r.access)).collect()
+pub fn route_table() -> Vec<(Method, String, Access)> {
+    all_routes()
+        .into_iter()
+        .map(|r| (r.method, r.path.into_owned(), r.access))
+        .collect()
 }
 
 /// The complete application router.

@@ -6,44 +6,30 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
 use super::store::{self, AuditEntry, Checkpoint, VerifyOutcome};
 use crate::platform::auth::access::MaybeUser;
 use crate::platform::auth::{Access, CurrentUser};
 use crate::platform::error::AppResult;
 use crate::platform::web::AppState;
-use crate::platform::web::routes::{RouteDef, def};
+use crate::platform::web::routes::{RouteDef, api, def};
 use crate::platform::web::templates::{Layout, layout, render};
 
 use crate::platform::auth::access::roles::SYS_ADMIN as SYS;
 
 pub fn routes() -> Vec<RouteDef> {
     vec![
-        def(
-            Method::GET,
-            "/api/v1/public/audit/checkpoints",
-            Access::Public,
-            get(public_checkpoints),
-        ),
-        def(Method::GET, "/api/v1/public/audit/key", Access::Public, get(public_key)),
-        def(
-            Method::GET,
-            "/api/v1/public/audit/entries/{seq}",
-            Access::Public,
-            get(public_entry),
-        ),
+        api(Access::Public, routes!(public_checkpoints)),
+        api(Access::Public, routes!(public_key)),
+        api(Access::Public, routes!(public_entry)),
         def(Method::GET, "/portal/audit", Access::Public, get(portal_page)),
-        def(Method::GET, "/api/v1/audit/entries", Access::Roles(SYS), get(entries)),
-        def(Method::GET, "/api/v1/audit/verify", Access::Roles(SYS), get(verify)),
-        def(
-            Method::POST,
-            "/api/v1/audit/checkpoints",
-            Access::Roles(SYS),
-            post(checkpoint_now),
-        ),
+        api(Access::Roles(SYS), routes!(entries)),
+        api(Access::Roles(SYS), routes!(verify)),
+        api(Access::Roles(SYS), routes!(checkpoint_now)),
         def(Method::GET, "/admin/audit", Access::Roles(SYS), get(admin_page)),
     ]
 }

@@ -6,10 +6,11 @@ use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use jianguan_rules::catalog::ItemStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
 use super::io::{self, CatalogImportReport};
 use super::keylist::{self, Coverage, KeyItem, NewKeyEntity, NewKeyItem};
@@ -23,7 +24,7 @@ use crate::platform::auth::{Access, CurrentUser};
 use crate::platform::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::platform::web::AppState;
 use crate::platform::web::extract::{ApiJson, upload_file};
-use crate::platform::web::routes::{RouteDef, def};
+use crate::platform::web::routes::{RouteDef, api, def};
 use crate::registry::tabular::{extension, read_bytes};
 
 /// Leaders approve plans.
@@ -34,65 +35,30 @@ pub fn routes() -> Vec<RouteDef> {
     let r = Access::Roles(REGULATORS);
     let w = Access::Roles(ADMINS);
     vec![
-        def(Method::GET, "/api/v1/catalog", r, get(list)),
-        def(Method::POST, "/api/v1/catalog", w, post(create)),
-        def(Method::GET, "/api/v1/catalog/export", r, get(export)),
-        def(
-            Method::POST,
-            "/api/v1/catalog/import",
-            w,
-            post(import).layer(upload_limit),
-        ),
-        def(Method::GET, "/api/v1/catalog/{code}", r, get(one)),
-        def(Method::PUT, "/api/v1/catalog/{code}", w, put(update)),
-        def(Method::POST, "/api/v1/catalog/{code}/publish", w, post(publish)),
-        def(Method::POST, "/api/v1/catalog/{code}/retire", w, post(retire)),
-        def(Method::GET, "/api/v1/catalog/{code}/versions", r, get(item_versions)),
-        def(Method::GET, "/api/v1/key-list", r, get(key_coverage)),
-        def(Method::POST, "/api/v1/key-list/items", w, post(key_add_item)),
-        def(Method::POST, "/api/v1/key-list/entities", w, post(key_add_entity)),
-        def(Method::POST, "/api/v1/tolerance", w, post(tolerance_add)),
-        def(Method::GET, "/api/v1/plans", r, get(plan_list)),
-        def(Method::POST, "/api/v1/plans", w, post(plan_create)),
-        def(Method::GET, "/api/v1/plans/{id}", r, get(plan_one)),
-        def(
-            Method::POST,
-            "/api/v1/plans/{id}/approve",
-            Access::Roles(APPROVERS),
-            post(plan_approve),
-        ),
-        def(Method::POST, "/api/v1/plans/{id}/publish", w, post(plan_publish)),
-        def(
-            Method::GET,
-            "/api/v1/public/catalog",
-            Access::Public,
-            get(public_catalog),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/public/catalog/{code}",
-            Access::Public,
-            get(public_item),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/public/key-items",
-            Access::Public,
-            get(public_key_items),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/public/tolerance",
-            Access::Public,
-            get(public_tolerance),
-        ),
-        def(Method::GET, "/api/v1/public/plans", Access::Public, get(public_plans)),
-        def(
-            Method::GET,
-            "/api/v1/public/plans/{id}",
-            Access::Public,
-            get(public_plan),
-        ),
+        api(r, routes!(list)),
+        api(w, routes!(create)),
+        api(r, routes!(export)),
+        api(w, routes!(import)).map(|h| h.layer(upload_limit)),
+        api(r, routes!(one)),
+        api(w, routes!(update)),
+        api(w, routes!(publish)),
+        api(w, routes!(retire)),
+        api(r, routes!(item_versions)),
+        api(r, routes!(key_coverage)),
+        api(w, routes!(key_add_item)),
+        api(w, routes!(key_add_entity)),
+        api(w, routes!(tolerance_add)),
+        api(r, routes!(plan_list)),
+        api(w, routes!(plan_create)),
+        api(r, routes!(plan_one)),
+        api(Access::Roles(APPROVERS), routes!(plan_approve)),
+        api(w, routes!(plan_publish)),
+        api(Access::Public, routes!(public_catalog)),
+        api(Access::Public, routes!(public_item)),
+        api(Access::Public, routes!(public_key_items)),
+        api(Access::Public, routes!(public_tolerance)),
+        api(Access::Public, routes!(public_plans)),
+        api(Access::Public, routes!(public_plan)),
         // Pages.
         def(Method::GET, "/catalog", r, get(views::list_page)),
         def(Method::GET, "/catalog/new", w, get(views::new_page)),

@@ -12,6 +12,7 @@ use jianguan_rules::draw::Bundle;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
 use super::store::{self, Task, TaskSpec};
 use crate::catalog::model::CatalogItem;
@@ -21,63 +22,23 @@ use crate::platform::auth::{Access, CurrentUser};
 use crate::platform::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::platform::web::AppState;
 use crate::platform::web::extract::{ApiJson, PageForm, list_field};
-use crate::platform::web::routes::{RouteDef, def};
+use crate::platform::web::routes::{RouteDef, api, def};
 use crate::platform::web::templates::{Layout, form_error, layout, render};
 
 pub fn routes() -> Vec<RouteDef> {
     vec![
-        def(Method::GET, "/api/v1/draws", Access::Roles(REGULATORS), get(list)),
-        def(Method::POST, "/api/v1/draws", Access::Roles(ADMINS), post(schedule)),
-        def(Method::GET, "/api/v1/draws/{id}", Access::Roles(REGULATORS), get(one)),
-        def(
-            Method::GET,
-            "/api/v1/draws/{id}/bundle",
-            Access::Roles(REGULATORS),
-            get(bundle),
-        ),
-        def(
-            Method::POST,
-            "/api/v1/draws/{id}/accept",
-            Access::Roles(PARTNER_HEADS),
-            post(accept),
-        ),
-        def(
-            Method::POST,
-            "/api/v1/draws/{id}/decline",
-            Access::Roles(PARTNER_HEADS),
-            post(decline),
-        ),
-        def(
-            Method::POST,
-            "/api/v1/draws/{id}/draw",
-            Access::Roles(ADMINS),
-            post(run),
-        ),
-        def(
-            Method::POST,
-            "/api/v1/draws/{id}/recusals",
-            Access::Roles(ADMINS),
-            post(recuse),
-        ),
-        def(
-            Method::POST,
-            "/api/v1/conflicts",
-            Access::Roles(INSPECTORS),
-            post(declare),
-        ),
-        def(Method::GET, "/api/v1/public/draws", Access::Public, get(public_list)),
-        def(
-            Method::GET,
-            "/api/v1/public/draws/{id}/results",
-            Access::Public,
-            get(public_results),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/public/draws/{id}/bundle",
-            Access::Public,
-            get(public_bundle),
-        ),
+        api(Access::Roles(REGULATORS), routes!(list)),
+        api(Access::Roles(ADMINS), routes!(schedule)),
+        api(Access::Roles(REGULATORS), routes!(one)),
+        api(Access::Roles(REGULATORS), routes!(bundle)),
+        api(Access::Roles(PARTNER_HEADS), routes!(accept)),
+        api(Access::Roles(PARTNER_HEADS), routes!(decline)),
+        api(Access::Roles(ADMINS), routes!(run)),
+        api(Access::Roles(ADMINS), routes!(recuse)),
+        api(Access::Roles(INSPECTORS), routes!(declare)),
+        api(Access::Public, routes!(public_list)),
+        api(Access::Public, routes!(public_results)),
+        api(Access::Public, routes!(public_bundle)),
         def(Method::GET, "/draws", Access::Roles(REGULATORS), get(list_page)),
         def(Method::POST, "/draws", Access::Roles(ADMINS), post(schedule_submit)),
         def(Method::GET, "/draws/{id}", Access::Roles(REGULATORS), get(detail_page)),

@@ -13,6 +13,7 @@ use axum::http::Method;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
 use super::cases::{self, Case, CaseDetail, Close, Extend, FileCase};
 use super::clock::{PauseInput, ResumeInput};
@@ -22,7 +23,7 @@ use crate::platform::auth::{Access, CurrentUser};
 use crate::platform::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::platform::web::AppState;
 use crate::platform::web::extract::ApiJson;
-use crate::platform::web::routes::{RouteDef, def};
+use crate::platform::web::routes::{RouteDef, api, def};
 
 use jianguan_rules::Role;
 
@@ -40,20 +41,20 @@ pub fn routes() -> Vec<RouteDef> {
     let makers = Access::Roles(LEAD_MAKERS);
     let heads = Access::Roles(HEADS);
     vec![
-        def(Method::GET, "/api/v1/leads", r, get(list_leads)),
-        def(Method::POST, "/api/v1/leads", makers, post(create_lead)),
-        def(Method::GET, "/api/v1/leads/{id}", r, get(get_lead)),
-        def(Method::POST, "/api/v1/leads/{id}/extend", heads, post(extend_lead)),
-        def(Method::POST, "/api/v1/leads/{id}/file", heads, post(file_case)),
-        def(Method::POST, "/api/v1/leads/{id}/decline", heads, post(decline_lead)),
-        def(Method::POST, "/api/v1/leads/{id}/pause", heads, post(pause_lead)),
-        def(Method::POST, "/api/v1/leads/{id}/resume", heads, post(resume_lead)),
-        def(Method::GET, "/api/v1/cases", r, get(list_cases)),
-        def(Method::GET, "/api/v1/cases/{id}", r, get(get_case)),
-        def(Method::POST, "/api/v1/cases/{id}/extend", heads, post(extend_case)),
-        def(Method::POST, "/api/v1/cases/{id}/close", heads, post(close_case)),
-        def(Method::POST, "/api/v1/cases/{id}/pause", heads, post(pause_case)),
-        def(Method::POST, "/api/v1/cases/{id}/resume", heads, post(resume_case)),
+        api(r, routes!(list_leads)),
+        api(makers, routes!(create_lead)),
+        api(r, routes!(get_lead)),
+        api(heads, routes!(extend_lead)),
+        api(heads, routes!(file_case)),
+        api(heads, routes!(decline_lead)),
+        api(heads, routes!(pause_lead)),
+        api(heads, routes!(resume_lead)),
+        api(r, routes!(list_cases)),
+        api(r, routes!(get_case)),
+        api(heads, routes!(extend_case)),
+        api(heads, routes!(close_case)),
+        api(heads, routes!(pause_case)),
+        api(heads, routes!(resume_case)),
         def(Method::GET, "/enforcement", r, get(pages::index)),
         def(Method::POST, "/enforcement/leads", makers, post(pages::create_lead)),
         def(Method::GET, "/enforcement/leads/{id}", r, get(pages::lead)),

@@ -6,9 +6,10 @@ use axum::Json;
 use axum::extract::{Query, RawQuery, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
 use super::store::{self, Inspection, NewInspection};
 use crate::platform::auth::access::roles::{REGULATORS, REGULATORS_AND_ENTERPRISE};
@@ -16,7 +17,7 @@ use crate::platform::auth::{Access, CurrentUser};
 use crate::platform::error::{AppResult, Problem};
 use crate::platform::web::AppState;
 use crate::platform::web::extract::{ApiJson, PageForm};
-use crate::platform::web::routes::{RouteDef, def};
+use crate::platform::web::routes::{RouteDef, api, def};
 use crate::platform::web::templates::{Layout, layout, render};
 use crate::registry::routes::visible_entity;
 
@@ -32,13 +33,8 @@ pub const RECORDERS: &[jianguan_rules::Role] = &[
 
 pub fn routes() -> Vec<RouteDef> {
     vec![
-        def(
-            Method::POST,
-            "/api/v1/inspections",
-            Access::Roles(RECORDERS),
-            post(create),
-        ),
-        def(Method::GET, "/api/v1/inspections", Access::Roles(REGULATORS), get(list)),
+        api(Access::Roles(RECORDERS), routes!(create)),
+        api(Access::Roles(REGULATORS), routes!(list)),
         def(Method::GET, "/inspections", Access::Roles(REGULATORS), get(page)),
         def(
             Method::GET,
@@ -58,38 +54,21 @@ pub fn routes() -> Vec<RouteDef> {
             Access::Roles(REGULATORS),
             get(super::detail::page),
         ),
-        def(
-            Method::GET,
-            "/api/v1/inspections/{id}",
-            Access::Roles(REGULATORS),
-            get(super::detail::get_api),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/inspections/rectifications",
-            Access::Roles(REGULATORS),
-            get(super::detail::rectifications_api),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/inspections/alerts",
+        api(Access::Roles(REGULATORS), routes!(super::detail::get_api)),
+        api(Access::Roles(REGULATORS), routes!(super::detail::rectifications_api)),
+        api(
             Access::Roles(super::receipt::SUPERVISORS),
-            get(super::detail::alerts_api),
+            routes!(super::detail::alerts_api),
         ),
-        def(
-            Method::PUT,
-            "/api/v1/inspections/alert-rule",
+        api(
             Access::Roles(&[jianguan_rules::Role::SysAdmin]),
-            put(super::detail::set_rule_api),
+            routes!(super::detail::set_rule_api),
         ),
-        def(
-            Method::POST,
-            "/api/v1/evidence",
-            Access::Roles(RECORDERS),
-            post(super::evidence::upload_staged).layer(axum::extract::DefaultBodyLimit::max(
+        api(Access::Roles(RECORDERS), routes!(super::evidence::upload_staged)).map(|h| {
+            h.layer(axum::extract::DefaultBodyLimit::max(
                 super::evidence::MAX_BYTES + 64 * 1024,
-            )),
-        ),
+            ))
+        }),
         def(
             Method::GET,
             "/entities/{uscc}/qr.svg",
@@ -109,17 +88,10 @@ pub fn routes() -> Vec<RouteDef> {
             get(super::qr::poster),
         ),
         def(Method::GET, "/q/{uscc}", Access::Public, get(super::qr::scan)),
-        def(
-            Method::POST,
-            "/api/v1/checkins",
-            Access::Roles(RECORDERS),
-            post(checkin_api),
-        ),
-        def(
-            Method::POST,
-            "/api/v1/inspections/{id}/cosign",
+        api(Access::Roles(RECORDERS), routes!(checkin_api)),
+        api(
             Access::Roles(&[jianguan_rules::Role::Inspector]),
-            post(super::cosign::cosign_api),
+            routes!(super::cosign::cosign_api),
         ),
         def(
             Method::POST,
@@ -127,17 +99,10 @@ pub fn routes() -> Vec<RouteDef> {
             Access::Roles(&[jianguan_rules::Role::Inspector]),
             post(super::cosign::cosign_submit),
         ),
-        def(
-            Method::POST,
-            "/api/v1/inspections/{id}/confirm",
-            Access::Roles(ENTERPRISE),
-            post(super::receipt::confirm_api),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/inspections/{id}/feedback",
+        api(Access::Roles(ENTERPRISE), routes!(super::receipt::confirm_api)),
+        api(
             Access::Roles(super::receipt::SUPERVISORS),
-            get(super::receipt::feedback_api),
+            routes!(super::receipt::feedback_api),
         ),
         def(
             Method::GET,
@@ -163,20 +128,12 @@ pub fn routes() -> Vec<RouteDef> {
             Access::Roles(RECORDERS),
             post(checkin_submit),
         ),
-        def(
-            Method::POST,
-            "/api/v1/inspections/{id}/evidence",
-            Access::Roles(RECORDERS),
-            post(super::evidence::upload).layer(axum::extract::DefaultBodyLimit::max(
+        api(Access::Roles(RECORDERS), routes!(super::evidence::upload)).map(|h| {
+            h.layer(axum::extract::DefaultBodyLimit::max(
                 super::evidence::MAX_BYTES + 64 * 1024,
-            )),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/evidence/{id}",
-            Access::Roles(REGULATORS),
-            get(super::evidence::read),
-        ),
+            ))
+        }),
+        api(Access::Roles(REGULATORS), routes!(super::evidence::read)),
     ]
 }
 

@@ -5,11 +5,12 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use jianguan_rules::Role;
 use jianguan_rules::access::DataScope;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
 use super::model::{Department, NewDepartment, NewUser, User};
 use super::store;
@@ -18,45 +19,20 @@ use crate::platform::auth::{Access, CurrentUser};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::web::AppState;
 use crate::platform::web::extract::ApiJson;
-use crate::platform::web::routes::{RouteDef, def};
+use crate::platform::web::routes::{RouteDef, api, def};
 
 use crate::platform::auth::access::roles::{ADMINS, ORG_READERS, SYS_ADMIN as SYS};
 
 pub fn routes() -> Vec<RouteDef> {
     vec![
-        def(
-            Method::GET,
-            "/api/v1/departments",
-            Access::Roles(ORG_READERS),
-            get(list_departments),
-        ),
-        def(
-            Method::POST,
-            "/api/v1/departments",
-            Access::Roles(SYS),
-            post(create_department),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/departments/{code}",
-            Access::Roles(ORG_READERS),
-            get(get_department),
-        ),
-        def(Method::GET, "/api/v1/users", Access::Roles(ADMINS), get(list_users)),
-        def(Method::POST, "/api/v1/users", Access::Roles(ADMINS), post(create_user)),
-        def(Method::GET, "/api/v1/users/{id}", Access::Roles(ADMINS), get(get_user)),
-        def(
-            Method::PUT,
-            "/api/v1/users/{id}/specialties",
-            Access::Roles(ADMINS),
-            put(set_specialties),
-        ),
-        def(
-            Method::PUT,
-            "/api/v1/users/{id}/password",
-            Access::Roles(ADMINS),
-            put(reset_password),
-        ),
+        api(Access::Roles(ORG_READERS), routes!(list_departments)),
+        api(Access::Roles(SYS), routes!(create_department)),
+        api(Access::Roles(ORG_READERS), routes!(get_department)),
+        api(Access::Roles(ADMINS), routes!(list_users)),
+        api(Access::Roles(ADMINS), routes!(create_user)),
+        api(Access::Roles(ADMINS), routes!(get_user)),
+        api(Access::Roles(ADMINS), routes!(set_specialties)),
+        api(Access::Roles(ADMINS), routes!(reset_password)),
         def(
             Method::GET,
             "/admin/departments",

@@ -5,10 +5,11 @@ use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use jianguan_rules::{Role, Uscc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
 use super::chain::{ChainEvent, chain_for};
 use super::model::{Entity, EntityDraft, EntityInput, Licence};
@@ -19,7 +20,7 @@ use crate::platform::auth::{Access, CurrentUser};
 use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::platform::web::AppState;
 use crate::platform::web::extract::ApiJson;
-use crate::platform::web::routes::{RouteDef, def};
+use crate::platform::web::routes::{RouteDef, api, def};
 
 /// Regulators read the registry; enterprise users read their own entity;
 /// administrators maintain it.
@@ -30,69 +31,19 @@ pub use crate::platform::auth::access::roles::{
 pub fn routes() -> Vec<RouteDef> {
     let upload_limit = axum::extract::DefaultBodyLimit::max(512 * 1024 * 1024);
     vec![
-        def(Method::GET, "/api/v1/entities", Access::Roles(READERS), get(list)),
-        def(Method::POST, "/api/v1/entities", Access::Roles(WRITERS), post(create)),
-        def(
-            Method::GET,
-            "/api/v1/entities/export",
-            Access::Roles(READERS),
-            get(export),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/entities/{uscc}",
-            Access::Roles(READERS_AND_OWNER),
-            get(one),
-        ),
-        def(
-            Method::PUT,
-            "/api/v1/entities/{uscc}",
-            Access::Roles(WRITERS),
-            put(update),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/entities/{uscc}/chain",
-            Access::Roles(READERS_AND_OWNER),
-            get(entity_chain),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/entities/{uscc}/versions",
-            Access::Roles(READERS),
-            get(entity_versions),
-        ),
-        def(
-            Method::POST,
-            "/api/v1/entities/{uscc}/licences",
-            Access::Roles(WRITERS),
-            post(add_licence),
-        ),
-        def(
-            Method::POST,
-            "/api/v1/imports/entities",
-            Access::Roles(WRITERS),
-            post(upload).layer(upload_limit),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/imports/{id}",
-            Access::Roles(WRITERS),
-            get(import_status),
-        ),
-        def(
-            Method::GET,
-            "/api/v1/imports/{id}/errors.csv",
-            Access::Roles(WRITERS),
-            get(import_errors),
-        ),
-        def(Method::GET, "/api/v1/refdata/divisions", Access::Public, get(divisions)),
-        def(
-            Method::GET,
-            "/api/v1/refdata/industries",
-            Access::Public,
-            get(industries),
-        ),
+        api(Access::Roles(READERS), routes!(list)),
+        api(Access::Roles(WRITERS), routes!(create)),
+        api(Access::Roles(READERS), routes!(export)),
+        api(Access::Roles(READERS_AND_OWNER), routes!(one)),
+        api(Access::Roles(WRITERS), routes!(update)),
+        api(Access::Roles(READERS_AND_OWNER), routes!(entity_chain)),
+        api(Access::Roles(READERS), routes!(entity_versions)),
+        api(Access::Roles(WRITERS), routes!(add_licence)),
+        api(Access::Roles(WRITERS), routes!(upload)).map(|h| h.layer(upload_limit)),
+        api(Access::Roles(WRITERS), routes!(import_status)),
+        api(Access::Roles(WRITERS), routes!(import_errors)),
+        api(Access::Public, routes!(divisions)),
+        api(Access::Public, routes!(industries)),
         def(
             Method::GET,
             "/registry/entities",

@@ -8,13 +8,12 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::Method;
-use axum::routing::get;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
 use crate::audit::record;
 use crate::org::model::DeptKind;
@@ -24,24 +23,14 @@ use crate::platform::db::Db;
 use crate::platform::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::platform::web::AppState;
 use crate::platform::web::extract::ApiJson;
-use crate::platform::web::routes::{RouteDef, def};
+use crate::platform::web::routes::{RouteDef, api};
 use crate::registry::routes::visible_entity;
 use crate::{on_db, on_tx};
 
 pub fn routes() -> Vec<RouteDef> {
     vec![
-        def(
-            Method::GET,
-            "/api/v1/entities/{uscc}/risk",
-            Access::Roles(REGULATORS),
-            get(list_api),
-        ),
-        def(
-            Method::PUT,
-            "/api/v1/entities/{uscc}/risk",
-            Access::Roles(ADMINS),
-            axum::routing::put(grade_api),
-        ),
+        api(Access::Roles(REGULATORS), routes!(list_api)),
+        api(Access::Roles(ADMINS), routes!(grade_api)),
     ]
 }
 

@@ -882,7 +882,8 @@ both!(the_jurisdiction_walk_covers_every_id_route, |app| {
     };
     let mut walked = 0;
     let mut failures = Vec::new();
-    for (method, template, access) in jianguan::app::route_table() {
+    for (method, owned, access) in jianguan::app::route_table() {
+        let template = owned.as_str();
         if !template.contains('{') || template.contains("{*") || access == jianguan::platform::auth::Access::Public {
             continue;
         }

@@ -30,7 +30,8 @@ both!(every_route_with_every_role, |app| {
     let table = route_table();
     assert!(table.len() >= 25, "route table looks incomplete: {}", table.len());
     let mut checked = 0;
-    for (method, template, access) in table {
+    for (method, owned, access) in table {
+        let template = owned.as_str();
         let path = concrete(&app, template);
         let anon = call(&app, &method, &path, &Client::anonymous()).await;
         match access {

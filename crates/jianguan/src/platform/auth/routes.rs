@@ -4,11 +4,12 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
 use super::Access;
 use super::access::{Credential, CurrentUser, MaybeUser};
@@ -19,7 +20,7 @@ use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::platform::web::AppState;
 use crate::platform::web::extract::{ApiJson, ClientAddr, PageForm};
 use crate::platform::web::middleware::safe_next;
-use crate::platform::web::routes::{RouteDef, def};
+use crate::platform::web::routes::{RouteDef, api, def};
 use crate::platform::web::templates::{LoginPage, layout, render, render_with_status};
 
 pub fn routes() -> Vec<RouteDef> {
@@ -27,14 +28,9 @@ pub fn routes() -> Vec<RouteDef> {
         def(Method::GET, "/login", Access::Public, get(login_page)),
         def(Method::POST, "/login", Access::Public, post(login_submit)),
         def(Method::POST, "/logout", Access::Authenticated, post(logout)),
-        def(Method::POST, "/api/v1/auth/token", Access::Public, post(issue_token)),
-        def(
-            Method::DELETE,
-            "/api/v1/auth/token",
-            Access::Authenticated,
-            delete(revoke_token),
-        ),
-        def(Method::GET, "/api/v1/me", Access::Authenticated, get(me)),
+        api(Access::Public, routes!(issue_token)),
+        api(Access::Authenticated, routes!(revoke_token)),
+        api(Access::Authenticated, routes!(me)),
     ]
 }
 

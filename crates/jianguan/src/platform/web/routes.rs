@@ -6,25 +6,81 @@
 use axum::Router;
 use axum::http::Method;
 use axum::routing::MethodRouter;
+use std::borrow::Cow;
+use utoipa::openapi::path::Paths;
+use utoipa::openapi::{RefOr, schema::Schema};
+use utoipa_axum::router::UtoipaMethodRouter;
 
 use super::AppState;
 use crate::platform::auth::access::{Access, authenticate, require};
 
-/// One route: method and path, who may call it, and its handler.
+/// One route: method and path, who may call it, its handler and, for the
+/// API, its OpenAPI operation.
 pub struct RouteDef {
     pub method: Method,
-    pub path: &'static str,
+    pub path: Cow<'static, str>,
     pub access: Access,
     pub handler: MethodRouter<AppState>,
+    /// The operation and the schemas it names, for `/api/` routes.
+    pub operation: Option<Operation>,
 }
 
-/// Shorthand for building a [`RouteDef`].
+/// An API route's part of the OpenAPI document.
+pub struct Operation {
+    pub paths: Paths,
+    pub schemas: Vec<(String, RefOr<Schema>)>,
+}
+
+impl RouteDef {
+    /// Wrap the handler (a body limit, say) without touching the rest.
+    pub fn map(mut self, f: impl FnOnce(MethodRouter<AppState>) -> MethodRouter<AppState>) -> Self {
+        self.handler = f(self.handler);
+        self
+    }
+}
+
+/// A page route (no OpenAPI operation).
 pub fn def(method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>) -> RouteDef {
     RouteDef {
         method,
-        path,
+        path: Cow::Borrowed(path),
         access,
         handler,
+        operation: None,
+    }
+}
+
+fn method_of(item: &utoipa::openapi::path::PathItem) -> Method {
+    [
+        (Method::GET, item.get.is_some()),
+        (Method::POST, item.post.is_some()),
+        (Method::PUT, item.put.is_some()),
+        (Method::DELETE, item.delete.is_some()),
+        (Method::PATCH, item.patch.is_some()),
+    ]
+    .into_iter()
+    .find(|(_, present)| *present)
+    .map_or(Method::GET, |(m, _)| m)
+}
+
+/// An API route, declared once at its handler: `api(access,
+/// routes!(handler))` takes the method, the path and the OpenAPI
+/// operation from the handler's `#[utoipa::path]`, so that the route
+/// table, the document and the authorisation walk cannot disagree.
+pub fn api(access: Access, (schemas, paths, handler): UtoipaMethodRouter<AppState>) -> RouteDef {
+    // `routes!` of one handler yields exactly one path with one method.
+    let (path, method) = paths
+        .paths
+        .iter()
+        .next()
+        .map(|(p, item)| (p.clone(), method_of(item)))
+        .unwrap_or_else(|| ("/api/unannotated".to_string(), Method::GET));
+    RouteDef {
+        method,
+        path: Cow::Owned(path),
+        access,
+        handler,
+        operation: Some(Operation { paths, schemas }),
     }
 }
 
@@ -37,7 +93,7 @@ pub fn assemble(state: AppState, routes: Vec<RouteDef>) -> Router {
         let guarded = r
             .handler
             .route_layer(axum::middleware::from_fn_with_state(r.access, require));
-        router = router.route(r.path, guarded);
+        router = router.route(&r.path, guarded);
     }
     router
         .fallback(super::system::not_found)

@@ -9,15 +9,16 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
 use super::AppState;
-use super::routes::{RouteDef, def};
+use super::routes::{RouteDef, api, def};
 use crate::platform::auth::Access;
 use crate::platform::error::AppError;
 
 pub fn routes() -> Vec<RouteDef> {
     vec![
-        def(Method::GET, "/healthz", Access::Public, get(healthz)),
+        api(Access::Public, routes!(healthz)),
         // Route names, counts and timings tell an outsider what is used and
         // when: scraped with a system administrator's bearer token.
         def(
