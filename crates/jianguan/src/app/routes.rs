@@ -16,11 +16,11 @@ pub fn all_routes() -> Vec<RouteDef> {
     v.extend(crate::portal::routes::routes());
     v.extend(crate::org::routes::routes());
     v.extend(crate::audit::routes::routes());
-    v.extend(crate::calendar::routes());
+    v.extend(crate::calendar::routes::routes());
     v.extend(crate::registry::routes::routes());
     v.extend(crate::catalog::routes::routes());
     v.extend(crate::inspection::routes::routes());
-    v.extend(crate::risk::routes());
+    v.extend(crate::risk::routes::routes());
     v.extend(crate::draws::routes::routes());
     v.extend(crate::enforcement::routes::routes());
     v

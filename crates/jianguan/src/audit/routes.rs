@@ -88,11 +88,9 @@ pub async fn public_entry(
 ) -> crate::platform::error::AppResult<Json<PublicEntry>> {
     // The hashes prove a receipt is in the chain; what each entry records
     // (sign-ins, who looked at what) is not the public's.
-    type Row = (i64, chrono::DateTime<chrono::Utc>, String, String);
-    let row: Option<Row> = crate::on_db!(&state.db, pool => sqlx::query_as(
-        "select seq, at, prev_hash, hash from audit_log where seq = $1")
-        .bind(seq).fetch_optional(pool).await?);
-    let (seq, at, prev_hash, hash) = row.ok_or_else(|| crate::platform::error::AppError::not_found("audit entry"))?;
+    let (seq, at, prev_hash, hash) = store::public_entry(&state.db, seq)
+        .await?
+        .ok_or_else(|| crate::platform::error::AppError::not_found("audit entry"))?;
     Ok(Json(PublicEntry {
         seq,
         at,

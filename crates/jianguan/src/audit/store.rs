@@ -385,3 +385,10 @@ pub async fn verify(db: &Db, pinned_key: Option<&str>) -> Result<VerifyOutcome, 
         Err(b) => Ok(VerifyOutcome::Broken(b.to_string())),
     }
 }
+
+/// What the public may know of one entry: its place and hashes, not what
+/// it records.
+pub async fn public_entry(db: &Db, seq: i64) -> Result<Option<(i64, DateTime<Utc>, String, String)>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as("select seq, at, prev_hash, hash from audit_log where seq = $1")
+        .bind(seq).fetch_optional(pool).await)
+}

@@ -14,7 +14,6 @@ use super::cases::{self, Case, CaseDetail, Close, Extend, FileCase};
 use super::clock::{self, Pause, PauseInput, ResumeInput, Subject};
 use super::leads::{self, Lead, NewLead};
 use super::routes::{LEAD_MAKERS, check_head, is_head, visible_case, visible_lead};
-use crate::on_db;
 use crate::platform::auth::CurrentUser;
 use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::platform::web::AppState;
@@ -215,10 +214,7 @@ fn kinds(for_leads: bool) -> Vec<(&'static str, &'static str)> {
 }
 
 async fn lead_page(state: &AppState, user: &CurrentUser, lead: Lead, form: ActionForm) -> AppResult<LeadPage> {
-    let officers: Vec<(String, String, Option<NaiveDate>)> = on_db!(&state.db, pool => sqlx::query_as(
-        "select username, display_name, cert_valid_until from users
-         where department_id = $1 and role = 'inspector' and active = true order by username")
-        .bind(lead.department_id).fetch_all(pool).await?);
+    let officers = crate::org::store::inspectors_of(&state.db, lead.department_id).await?;
     let names = crate::audit::store::actor_names(&state.db, lead.decided_by.as_slice()).await?;
     Ok(LeadPage {
         layout: layout(Some(user), "线索核查", "/enforcement"),

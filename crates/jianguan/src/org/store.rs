@@ -446,3 +446,15 @@ pub async fn counts(db: &Db, scope: &DataScope) -> Result<(i64, i64), sqlx::Erro
         Ok((depts, users))
     })
 }
+
+/// The active inspectors of a department: (username, name, certificate
+/// valid until), by username.
+pub async fn inspectors_of(
+    db: &Db,
+    department_id: i64,
+) -> Result<Vec<(String, String, Option<chrono::NaiveDate>)>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as(
+        "select username, display_name, cert_valid_until from users
+         where department_id = $1 and role = 'inspector' and active = true order by username")
+        .bind(department_id).fetch_all(pool).await)
+}

@@ -6,33 +6,19 @@
 //! inspection tasks may set a ratio per level (see
 //! `jianguan_rules::strata`).
 
-use axum::Json;
-use axum::extract::{Path, State};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
 use utoipa::ToSchema;
-use utoipa_axum::routes;
+
+pub mod routes;
 
 use crate::audit::record;
 use crate::org::model::DeptKind;
-use crate::platform::auth::access::roles::{ADMINS, REGULATORS};
-use crate::platform::auth::{Access, CurrentUser};
 use crate::platform::db::Db;
-use crate::platform::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::platform::web::AppState;
-use crate::platform::web::extract::ApiJson;
-use crate::platform::web::routes::{RouteDef, api};
-use crate::registry::routes::visible_entity;
+use crate::platform::error::{AppError, AppResult, ErrorCode};
 use crate::{on_db, on_tx};
-
-pub fn routes() -> Vec<RouteDef> {
-    vec![
-        api(Access::Roles(REGULATORS), routes!(list_api)),
-        api(Access::Roles(ADMINS), routes!(grade_api)),
-    ]
-}
 
 /// One grade.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -86,41 +72,17 @@ pub async fn levels(db: &Db, kind: DeptKind) -> Result<HashMap<String, String>, 
     Ok(rows.into_iter().collect())
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct GradeList {
-    pub grades: Vec<Grade>,
-}
-
-/// The risk levels fields graded an entity at (regulators of its region).
-#[utoipa::path(get, path = "/api/v1/entities/{uscc}/risk", tag = "registry", security(("bearer" = [])),
-    params(("uscc" = String, Path)), responses((status = 200, body = GradeList), (status = 403, body = Problem)))]
-pub async fn list_api(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(uscc): Path<String>,
-) -> AppResult<Json<GradeList>> {
-    let e = visible_entity(&state, &user, &uscc).await?;
-    Ok(Json(GradeList {
-        grades: for_entity(&state.db, &e.uscc).await?,
-    }))
-}
-
-/// Grade an entity for the caller's kind of department (replacing that
-/// kind's previous grade; the change is in the audit chain).
-#[utoipa::path(put, path = "/api/v1/entities/{uscc}/risk", tag = "registry", security(("bearer" = [])),
-    params(("uscc" = String, Path)), request_body = GradeInput,
-    responses((status = 200, body = Grade), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn grade_api(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(uscc): Path<String>,
-    ApiJson(input): ApiJson<GradeInput>,
-) -> AppResult<Json<Grade>> {
-    let e = visible_entity(&state, &user, &uscc).await?;
-    let dept = user
-        .department
-        .as_ref()
-        .ok_or_else(|| AppError::new(ErrorCode::Forbidden, "只有部门可以评定风险等级"))?;
+/// Grade entity `uscc` for department `dept`'s kind (replacing that kind's
+/// previous grade; the change is in the audit chain). A grade set by a
+/// higher department of the same kind stands.
+pub async fn grade(
+    db: &Db,
+    actor: &crate::audit::Actor,
+    now: DateTime<Utc>,
+    dept: &crate::org::model::Department,
+    uscc: &str,
+    input: &GradeInput,
+) -> AppResult<Grade> {
     let level = input.level.trim().to_uppercase();
     if !jianguan_rules::strata::RISK_LEVELS.contains(&level.as_str()) {
         return Err(AppError::field(
@@ -139,9 +101,9 @@ pub async fn grade_api(
     }
     // A grade set by a higher level's department of the same kind stands:
     // a county bureau does not overrule the province.
-    let by: Option<String> = on_db!(&state.db, pool => sqlx::query_scalar(
+    let by: Option<String> = on_db!(db, pool => sqlx::query_scalar(
         "select d.division_code from entity_risk r join departments d on d.id = r.department_id
-         where r.uscc = $1 and r.department_kind = $2").bind(&e.uscc).bind(dept.kind.as_str()).fetch_optional(pool).await?);
+         where r.uscc = $1 and r.department_kind = $2").bind(uscc).bind(dept.kind.as_str()).fetch_optional(pool).await?);
     let higher = by
         .and_then(|d| jianguan_rules::DivisionCode::parse(&d).ok())
         .zip(jianguan_rules::DivisionCode::parse(&dept.division_code).ok())
@@ -152,35 +114,33 @@ pub async fn grade_api(
             "该风险等级由上级部门评定，下级部门不能更改",
         ));
     }
-    let now = state.clock.now();
     let today = crate::platform::clock::china_day(now);
-    let actor = user.actor();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     on_tx!(tx, c => sqlx::query(
         "insert into entity_risk (uscc, department_kind, level, basis, graded_on, department_id, graded_by, graded_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8)
          on conflict (uscc, department_kind) do update set level = excluded.level, basis = excluded.basis,
              graded_on = excluded.graded_on, department_id = excluded.department_id,
              graded_by = excluded.graded_by, graded_at = excluded.graded_at")
-        .bind(&e.uscc).bind(dept.kind.as_str()).bind(&level).bind(basis).bind(today).bind(dept.id)
+        .bind(uscc).bind(dept.kind.as_str()).bind(&level).bind(basis).bind(today).bind(dept.id)
         .bind(actor.as_string()).bind(now).execute(&mut *c).await?.rows_affected());
     record(
         &mut tx,
         now,
-        &actor,
+        actor,
         "risk.graded",
-        ("entity", &e.uscc),
+        ("entity", uscc),
         &json!({"department": dept.code, "kind": dept.kind.as_str(), "level": level, "basis": basis}),
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(Grade {
-        uscc: e.uscc,
+    Ok(Grade {
+        uscc: uscc.to_string(),
         department_kind: dept.kind.as_str().into(),
         level,
         basis: basis.into(),
         graded_on: today,
         graded_by: actor.as_string(),
         graded_at: now,
-    }))
+    })
 }

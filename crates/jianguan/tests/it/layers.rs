@@ -235,3 +235,25 @@ fn no_import_cycle_spans_two_modules_but_the_shells_line() {
     // root's edges down to them.
     assert!(g["app"].contains("enforcement") && g["enforcement"].contains("inspection"));
 }
+
+/// Handlers parse, call and answer: SQL lives in stores and use cases,
+/// never in a context's `routes.rs`, `views.rs` or `pages.rs`.
+#[test]
+fn handler_files_run_no_sql() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut all = Vec::new();
+    files(&src, &mut all);
+    let offenders: Vec<String> = all
+        .iter()
+        .filter(|f| {
+            f.file_stem()
+                .is_some_and(|s| HTTP.contains(&s.to_string_lossy().as_ref()))
+        })
+        .filter(|f| {
+            let c = code(&std::fs::read_to_string(f).unwrap());
+            c.contains("sqlx::") || c.contains("on_db!") || c.contains("on_tx!")
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(offenders.is_empty(), "SQL in handler files: {offenders:?}");
+}
