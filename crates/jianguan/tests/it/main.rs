@@ -21,4 +21,5 @@ mod qr;
 mod registry;
 mod routes_matrix;
 mod schema;
+mod snapshots;
 mod visits;
