@@ -507,7 +507,7 @@ async fn detail(
         names.insert(r.uscc, r.name);
     }
     let may_answer = !public
-        && task.status == "proposed"
+        && task.status == store::TaskStatus::Proposed
         && user.is_some_and(|u| {
             PARTNER_HEADS.contains(&u.role())
                 && u.department.as_ref().is_some_and(|d| {
@@ -520,7 +520,7 @@ async fn detail(
         may_answer,
         layout: layout(user, &task.title, if public { "/portal/draws" } else { "/draws" }),
         can_draw: !public
-            && task.status == "scheduled"
+            && task.status == store::TaskStatus::Scheduled
             && user.is_some_and(|u| {
                 u.role() == jianguan_rules::Role::SysAdmin
                     || (ADMINS.contains(&u.role())

@@ -129,9 +129,7 @@ pub struct Task {
     pub partner_answers: Vec<PartnerAnswer>,
     #[schema(value_type = Object)]
     pub spec: TaskSpec,
-    /// `proposed` (a joint task awaiting its partners), `declined` (a
-    /// partner declined), `scheduled` (committed, not drawn) or `drawn`.
-    pub status: String,
+    pub status: TaskStatus,
     pub algorithm: String,
     pub candidates: i64,
     /// SHA-256 of the secret seed, published when scheduled.
@@ -169,14 +167,65 @@ impl PartnerAnswer {
     }
 }
 
+/// Where a task stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// A joint task awaiting its partners' answers: nothing frozen yet.
+    Proposed,
+    /// A partner declined.
+    Declined,
+    /// Committed, not drawn.
+    Scheduled,
+    Drawn,
+}
+
+impl TaskStatus {
+    pub const ALL: [TaskStatus; 4] = [
+        TaskStatus::Proposed,
+        TaskStatus::Declined,
+        TaskStatus::Scheduled,
+        TaskStatus::Drawn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Proposed => "proposed",
+            TaskStatus::Declined => "declined",
+            TaskStatus::Scheduled => "scheduled",
+            TaskStatus::Drawn => "drawn",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            TaskStatus::Proposed => "待联合部门同意",
+            TaskStatus::Declined => "联合部门未同意",
+            TaskStatus::Scheduled => "已公示承诺，待抽取",
+            TaskStatus::Drawn => "已抽取",
+        }
+    }
+}
+
+impl TryFrom<String> for TaskStatus {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| format!("unknown draw task status {s:?}"))
+    }
+}
+
+crate::platform::db::text_state!(TaskStatus);
+
 impl Task {
     pub fn status_zh(&self) -> &'static str {
-        match self.status.as_str() {
-            "drawn" => "已抽取",
-            "proposed" => "待联合部门同意",
-            "declined" => "联合部门未同意",
-            _ => "已公示承诺，待抽取",
-        }
+        self.status.label_zh()
+    }
+
+    pub fn is_drawn(&self) -> bool {
+        self.status == TaskStatus::Drawn
     }
 
     /// The lead department, for jurisdiction checks.
@@ -191,7 +240,7 @@ impl Task {
 
     /// Committed to the public: scheduled or drawn.
     pub fn is_published(&self) -> bool {
-        matches!(self.status.as_str(), "scheduled" | "drawn")
+        matches!(self.status, TaskStatus::Scheduled | TaskStatus::Drawn)
     }
 }
 
@@ -266,7 +315,7 @@ pub async fn answer(
     if !task.partner_answers.iter().any(|p| p.department_id == partner.id) {
         return Err(AppError::new(ErrorCode::Forbidden, "本部门不是该任务的联合部门"));
     }
-    if task.status != "proposed" {
+    if task.status != TaskStatus::Proposed {
         return Err(AppError::new(ErrorCode::Conflict, "该任务已不在待联合部门答复状态"));
     }
     let answer = if accept { "accepted" } else { "declined" };
@@ -691,7 +740,7 @@ struct Row {
     department_code: String,
     department_name: String,
     spec: String,
-    status: String,
+    status: TaskStatus,
     algorithm: String,
     candidates: i64,
     commitment: String,
@@ -710,7 +759,7 @@ const COLS: &str = "t.id, t.title, t.department_id, d.kind as department_kind, d
 
 fn task(r: Row, partner_answers: Vec<PartnerAnswer>) -> Result<Task, sqlx::Error> {
     let dec = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
-    let drawn_now = r.status == "drawn";
+    let drawn_now = r.status == TaskStatus::Drawn;
     Ok(Task {
         id: r.id,
         title: r.title,
@@ -825,13 +874,13 @@ pub async fn run(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64, public_val
         return Err(AppError::invalid("public_value", "现场输入值为1至200个字符"));
     }
     let t = get(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;
-    if t.status == "proposed" || t.status == "declined" {
+    if matches!(t.status, TaskStatus::Proposed | TaskStatus::Declined) {
         return Err(AppError::new(
             ErrorCode::Conflict,
             "联合部门尚未全部同意，任务未公示承诺，不能抽取",
         ));
     }
-    if t.status != "scheduled" {
+    if t.status != TaskStatus::Scheduled {
         return Err(AppError::new(ErrorCode::Conflict, "该任务已经抽取"));
     }
     let (inputs, secret_hex) = inputs(db, id).await?.ok_or_else(|| AppError::not_found("draw task"))?;

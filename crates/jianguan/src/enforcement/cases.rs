@@ -45,8 +45,7 @@ pub struct Case {
     /// Last day to decide (第六十四条), after any extension.
     pub due_on: NaiveDate,
     pub extensions: i32,
-    /// `open` or `closed`.
-    pub status: String,
+    pub status: super::status::CaseStatus,
     pub closure_ground: Option<String>,
     pub closure_note: Option<String>,
     pub closed_on: Option<NaiveDate>,
@@ -60,11 +59,11 @@ pub struct Case {
 
 impl Case {
     pub fn status_zh(&self) -> &'static str {
-        if self.status == "open" {
-            "办理中"
-        } else {
-            "已结案"
-        }
+        self.status.label_zh()
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.status == super::status::CaseStatus::Open
     }
 
     pub fn closure_ground_zh(&self) -> &'static str {
@@ -75,7 +74,7 @@ impl Case {
     }
 
     pub fn overdue(&self, today: NaiveDate) -> bool {
-        self.status == "open" && !self.paused && today > self.due_on
+        self.is_open() && !self.paused && today > self.due_on
     }
 }
 
@@ -263,9 +262,9 @@ fn agrees(case: &Case, events: &[Event]) -> bool {
         let v = e.payload.get("until").or_else(|| e.payload.get("due_on"))?;
         v.as_str().and_then(|s| s.parse::<NaiveDate>().ok())
     });
-    closed == (case.status == "closed")
+    closed == !case.is_open()
         && extensions == case.extensions.max(0) as usize
-        && (case.status == "closed" || due == Some(case.due_on))
+        && (!case.is_open() || due == Some(case.due_on))
 }
 
 /// Append a step to the case's chain and to the audit chain.
@@ -316,7 +315,7 @@ pub struct FileCase {
 /// File a case from a pending lead (程序规定第十九条): within the limitation
 /// period, with two or more certified officers of the lead's department.
 pub async fn file(db: &Db, actor: &Actor, now: DateTime<Utc>, lead: &Lead, input: &FileCase) -> AppResult<i64> {
-    if lead.status != "pending" {
+    if !lead.is_pending() {
         return Err(AppError::new(
             ErrorCode::LeadDecided,
             format!("线索已{}", lead.status_zh()),
@@ -407,7 +406,7 @@ pub async fn file(db: &Db, actor: &Actor, now: DateTime<Utc>, lead: &Lead, input
 }
 
 fn open(case: &Case) -> AppResult<()> {
-    if case.status == "open" {
+    if case.is_open() {
         Ok(())
     } else {
         Err(AppError::new(ErrorCode::CaseClosed, "案件已结案"))

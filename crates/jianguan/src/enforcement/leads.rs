@@ -54,8 +54,7 @@ pub struct Lead {
     pub verify_by: NaiveDate,
     /// The head's reason for the one 15-working-day extension.
     pub extension_reason: Option<String>,
-    /// `pending`, `filed` or `declined`.
-    pub status: String,
+    pub status: super::status::LeadStatus,
     pub decline_ground: Option<String>,
     pub decision_note: Option<String>,
     pub decided_on: Option<NaiveDate>,
@@ -83,12 +82,11 @@ impl Lead {
     }
 
     pub fn status_zh(&self) -> &'static str {
-        match self.status.as_str() {
-            "pending" => "待核查",
-            "filed" => "已立案",
-            "declined" => "不予立案",
-            _ => "",
-        }
+        self.status.label_zh()
+    }
+
+    pub fn is_pending(&self) -> bool {
+        self.status == super::status::LeadStatus::Pending
     }
 
     pub fn decline_ground_zh(&self) -> &'static str {
@@ -100,7 +98,7 @@ impl Lead {
 
     /// Still pending after its last day.
     pub fn overdue(&self, today: NaiveDate) -> bool {
-        self.status == "pending" && !self.paused && today > self.verify_by
+        self.is_pending() && !self.paused && today > self.verify_by
     }
 }
 
@@ -406,7 +404,7 @@ pub async fn from_inspection(
 }
 
 fn pending(lead: &Lead) -> AppResult<()> {
-    if lead.status == "pending" {
+    if lead.is_pending() {
         Ok(())
     } else {
         Err(AppError::new(

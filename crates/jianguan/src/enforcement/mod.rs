@@ -11,3 +11,4 @@ pub mod clock;
 pub mod leads;
 pub mod pages;
 pub mod routes;
+pub mod status;

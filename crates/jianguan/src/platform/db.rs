@@ -351,3 +351,34 @@ mod tests {
         );
     }
 }
+
+/// A state enum read from its text column on either database: its
+/// `TryFrom<String>` decides, and an unknown text is a decode error, never a
+/// silent default. Statuses are bound as their `as_str()`.
+macro_rules! text_state {
+    ($t:ty) => {
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $t
+        where
+            String: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <String as sqlx::Type<DB>>::type_info()
+            }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $t
+        where
+            String: sqlx::Decode<'r, DB>,
+        {
+            fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <String as sqlx::Decode<'r, DB>>::decode(value)?;
+                Ok(Self::try_from(text)?)
+            }
+        }
+    };
+}
+
+pub(crate) use text_state;
