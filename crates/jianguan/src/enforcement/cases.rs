@@ -262,7 +262,7 @@ fn agrees(case: &Case, events: &[Event]) -> bool {
         let v = e.payload.get("until").or_else(|| e.payload.get("due_on"))?;
         v.as_str().and_then(|s| s.parse::<NaiveDate>().ok())
     });
-    closed == !case.is_open()
+    closed != case.is_open()
         && extensions == case.extensions.max(0) as usize
         && (!case.is_open() || due == Some(case.due_on))
 }

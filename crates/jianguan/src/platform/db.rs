@@ -334,24 +334,6 @@ pub fn unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_hidden() {
-        assert_eq!(
-            redact_url("postgres://jg:secret@db:5432/jg"),
-            "postgres://jg:***@db:5432/jg"
-        );
-        assert_eq!(redact_url("sqlite://data/jianguan.db"), "sqlite://data/jianguan.db");
-        assert_eq!(
-            redact_url("postgres://h/db?user=a&password=s3cret"),
-            "postgres://h/db?user=a&password=***"
-        );
-    }
-}
-
 /// A state enum read from its text column on either database: its
 /// `TryFrom<String>` decides, and an unknown text is a decode error, never a
 /// silent default. Statuses are bound as their `as_str()`.
@@ -382,3 +364,21 @@ macro_rules! text_state {
 }
 
 pub(crate) use text_state;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hidden() {
+        assert_eq!(
+            redact_url("postgres://jg:secret@db:5432/jg"),
+            "postgres://jg:***@db:5432/jg"
+        );
+        assert_eq!(redact_url("sqlite://data/jianguan.db"), "sqlite://data/jianguan.db");
+        assert_eq!(
+            redact_url("postgres://h/db?user=a&password=s3cret"),
+            "postgres://h/db?user=a&password=***"
+        );
+    }
+}
