@@ -251,6 +251,23 @@ both!(
     }
 );
 
+/// A task of 江岸's county administrator, scheduled and drawn; its id.
+async fn drawn_task(app: &TestApp, extra: Value) -> i64 {
+    let county = app.session("countyadmin").await;
+    let r = app.post_json("/api/v1/draws", &county, task_spec(extra)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["task"]["id"].as_i64().unwrap();
+    let r = app
+        .post_json(
+            &format!("/api/v1/draws/{id}/draw"),
+            &county,
+            json!({"public_value": "42"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    id
+}
+
 /// A joint or single task of 江岸's county administrator.
 fn task_spec(extra: Value) -> Value {
     let mut s = json!({"title": "明码标价抽查", "items": ["SJ-JG-001"], "period_start": "2026-11-24",
@@ -342,18 +359,7 @@ both!(
     draw_endpoints_keep_internal_grades_to_the_departments_that_ran_them,
     |app| {
         setup(&app).await;
-        let county = app.session("countyadmin").await;
-        let r = app.post_json("/api/v1/draws", &county, task_spec(json!({}))).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-        let id = r.json()["task"]["id"].as_i64().unwrap();
-        let r = app
-            .post_json(
-                &format!("/api/v1/draws/{id}/draw"),
-                &county,
-                json!({"public_value": "42"}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let id = drawn_task(&app, json!({})).await;
         // Finding 3: another city and another kind read the task and its
         // bundle (with internal strata) — now refused and not listed.
         for who in ["yichang", "ycadmin", "yjinspector", "yjadmin"] {
@@ -391,17 +397,7 @@ both!(
         app.exec("update users set department_id = (select id from departments where code = '420102-SCJG') where username in ('yichang2')")
         .await;
         let county = app.session("countyadmin").await;
-        let r = app.post_json("/api/v1/draws", &county, task_spec(json!({}))).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-        let id = r.json()["task"]["id"].as_i64().unwrap();
-        let r = app
-            .post_json(
-                &format!("/api/v1/draws/{id}/draw"),
-                &county,
-                json!({"public_value": "42"}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let id = drawn_task(&app, json!({})).await;
         let bundle = app.get(&format!("/api/v1/draws/{id}/bundle"), &county).await.json();
         assert!(
             bundle["recusals"]
