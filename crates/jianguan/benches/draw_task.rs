@@ -18,7 +18,8 @@
 
 use chrono::{NaiveDate, Utc};
 use jianguan::audit::Actor;
-use jianguan::draws::store::{TaskSpec, run, schedule};
+use jianguan::draws::schedule::schedule;
+use jianguan::draws::store::{TaskSpec, run};
 use jianguan::org::model::{DeptKind, NewDepartment, NewUser};
 use jianguan::platform::db::{Db, DbOptions};
 use jianguan_rules::Role;

@@ -194,7 +194,8 @@ async fn load_draws(
     jiangan: &crate::org::model::Department,
     team: &[String],
 ) -> anyhow::Result<()> {
-    use crate::draws::store::{TaskSpec, run, schedule};
+    use crate::draws::schedule::schedule;
+    use crate::draws::store::{TaskSpec, run};
     let now = clock.now();
     let today = crate::platform::clock::china_day(now);
     let joint = TaskSpec {
@@ -214,7 +215,7 @@ async fn load_draws(
     // The province drug administration joins by accepting (联合抽查 is by
     // agreement, not by naming).
     if let Some(yjj) = crate::org::store::department_by_code(db, "420000-YJJ").await? {
-        crate::draws::store::answer(db, &Actor::Cli, now - Duration::days(45), id, &yjj, true).await?;
+        crate::draws::schedule::answer(db, &Actor::Cli, now - Duration::days(45), id, &yjj, true).await?;
     }
     let task = run(db, &Actor::Cli, now - Duration::days(41), id, "3051.27").await?;
     // Carried out: each drawn entity inspected under the district's item.

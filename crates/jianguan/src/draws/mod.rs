@@ -4,4 +4,5 @@
 //! them offline (`jianguan draw verify`).
 
 pub mod routes;
+pub mod schedule;
 pub mod store;

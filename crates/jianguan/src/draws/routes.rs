@@ -135,7 +135,7 @@ pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult
     responses((status = 200, body = TaskOne), (status = 403, body = Problem), (status = 409, body = Problem)))]
 pub async fn accept(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Json<TaskOne>> {
     let dept = user.department.as_ref().ok_or_else(AppError::forbidden)?;
-    let task = store::answer(&state.db, &user.actor(), state.clock.now(), id, dept, true).await?;
+    let task = super::schedule::answer(&state.db, &user.actor(), state.clock.now(), id, dept, true).await?;
     Ok(Json(TaskOne { task }))
 }
 
@@ -148,7 +148,7 @@ pub async fn decline(
     Path(id): Path<i64>,
 ) -> AppResult<Json<TaskOne>> {
     let dept = user.department.as_ref().ok_or_else(AppError::forbidden)?;
-    let task = store::answer(&state.db, &user.actor(), state.clock.now(), id, dept, false).await?;
+    let task = super::schedule::answer(&state.db, &user.actor(), state.clock.now(), id, dept, false).await?;
     Ok(Json(TaskOne { task }))
 }
 
@@ -164,7 +164,7 @@ pub async fn schedule(
     ApiJson(spec): ApiJson<TaskSpec>,
 ) -> AppResult<(StatusCode, Json<TaskOne>)> {
     let dept = user.department.as_ref().ok_or_else(AppError::forbidden)?;
-    let id = store::schedule(&state.db, &user.actor(), state.clock.now(), dept, &spec).await?;
+    let id = super::schedule::schedule(&state.db, &user.actor(), state.clock.now(), dept, &spec).await?;
     let task = store::get(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("draw task"))?;
@@ -445,7 +445,7 @@ pub async fn schedule_submit(
             plan_id: None,
             specialty: Some(f.specialty.trim().to_string()).filter(|s| !s.is_empty()),
         };
-        store::schedule(&state.db, &user.actor(), state.clock.now(), dept, &spec).await
+        super::schedule::schedule(&state.db, &user.actor(), state.clock.now(), dept, &spec).await
     }
     .await;
     match result {
@@ -584,7 +584,7 @@ pub async fn answer_submit(
 ) -> AppResult<Response> {
     let result = async {
         let dept = user.department.as_ref().ok_or_else(AppError::forbidden)?;
-        store::answer(
+        super::schedule::answer(
             &state.db,
             &user.actor(),
             state.clock.now(),
