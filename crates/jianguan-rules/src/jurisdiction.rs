@@ -76,6 +76,15 @@ impl<K: PartialEq + Copy> Viewer<K> {
             .is_some_and(|me| me.id == owner.id || supervises(me, owner))
     }
 
+    /// Keeps the register of market entities: only the registration
+    /// authorities (登记机关) — the departments of the registering kind,
+    /// `registrar` (市场主体登记管理条例实施细则第三条、第四条) — and the
+    /// operator. Other departments read it and record the licences they
+    /// issue.
+    pub fn keeps_register(&self, registrar: K) -> bool {
+        self.role == Role::SysAdmin || self.regulator_office().is_some_and(|o| o.kind == registrar)
+    }
+
     /// The SQL filter on a work table: rows of this department, or of a
     /// department of the same kind in its region. `None` for the system
     /// administrator (no filter); for those who read no work, a filter no
@@ -298,6 +307,24 @@ mod tests {
         assert!(!viewer(Role::DeptAdmin, yichang).maintains_work(&wuhan));
         assert!(!viewer(Role::DeptAdmin, jiangan).maintains_work(&prov));
         assert!(!viewer(Role::DeptAdmin, drug).maintains_work(&prov));
+    }
+
+    /// 市场主体登记管理条例实施细则第三条、第四条: the register is kept by
+    /// the registration authorities.
+    #[test]
+    fn only_registration_authorities_keep_the_register() {
+        let [prov, _, jiangan, _, drug] = province();
+        assert!(viewer(Role::DeptAdmin, jiangan).keeps_register(Kind::Market));
+        assert!(viewer(Role::Inspector, prov).keeps_register(Kind::Market));
+        assert!(!viewer(Role::DeptAdmin, drug).keeps_register(Kind::Market));
+        assert!(!viewer(Role::Enterprise, jiangan).keeps_register(Kind::Market));
+        assert!(
+            Viewer::<Kind> {
+                role: Role::SysAdmin,
+                office: None
+            }
+            .keeps_register(Kind::Market)
+        );
     }
 
     #[test]

@@ -223,8 +223,12 @@ pub async fn may_advance(db: &Db, user: &crate::platform::auth::CurrentUser, pla
     let ok = match to {
         "approved" => {
             user.role() == Role::Leader
-                && plan_dept.is_some_and(|d| d.kind == own.kind)
-                && user.scope().covers_code(&plan.division_code)
+                && user.maintains(
+                    plan_dept
+                        .as_ref()
+                        .and_then(crate::platform::auth::jurisdiction::office)
+                        .as_ref(),
+                )
         }
         "published" => user.role() == Role::DeptAdmin && own.code == plan.department_code,
         _ => false,

@@ -134,9 +134,15 @@ pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult
 #[utoipa::path(post, path = "/api/v1/draws/{id}/accept", tag = "draw", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = TaskOne), (status = 403, body = Problem), (status = 409, body = Problem)))]
 pub async fn accept(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Json<TaskOne>> {
+    Ok(Json(TaskOne {
+        task: answer_for(&state, &user, id, true).await?,
+    }))
+}
+
+/// The caller's department answers task `id`.
+async fn answer_for(state: &AppState, user: &CurrentUser, id: i64, accept: bool) -> AppResult<Task> {
     let dept = user.department.as_ref().ok_or_else(AppError::forbidden)?;
-    let task = super::schedule::answer(&state.db, &user.actor(), state.clock.now(), id, dept, true).await?;
-    Ok(Json(TaskOne { task }))
+    super::schedule::answer(&state.db, &user.actor(), state.clock.now(), id, dept, accept).await
 }
 
 /// A partner department declines a proposed joint task; the proposal ends.
@@ -147,9 +153,9 @@ pub async fn decline(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Json<TaskOne>> {
-    let dept = user.department.as_ref().ok_or_else(AppError::forbidden)?;
-    let task = super::schedule::answer(&state.db, &user.actor(), state.clock.now(), id, dept, false).await?;
-    Ok(Json(TaskOne { task }))
+    Ok(Json(TaskOne {
+        task: answer_for(&state, &user, id, false).await?,
+    }))
 }
 
 /// Schedule a task for the caller's department over regions in its own
@@ -582,19 +588,7 @@ pub async fn answer_submit(
     Path(id): Path<i64>,
     PageForm(f): PageForm<AnswerForm>,
 ) -> AppResult<Response> {
-    let result = async {
-        let dept = user.department.as_ref().ok_or_else(AppError::forbidden)?;
-        super::schedule::answer(
-            &state.db,
-            &user.actor(),
-            state.clock.now(),
-            id,
-            dept,
-            f.answer == "accept",
-        )
-        .await
-    }
-    .await;
+    let result = answer_for(&state, &user, id, f.answer == "accept").await;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/draws/{id}")).into_response()),
         Err(e) => {

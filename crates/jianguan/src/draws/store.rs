@@ -298,10 +298,13 @@ async fn tasks(db: &Db, rows: Vec<Row>) -> Result<Vec<Task>, sqlx::Error> {
     if !rows.is_empty() {
         // A province has a few hundred tasks a year and a handful of joint
         // ones: one read of all answers beats one query per task.
+        // One task (the common read) asks for its own answers only.
+        let one = (rows.len() == 1).then(|| rows[0].id);
         let all: Vec<PartnerRow> = on_db!(db, pool => sqlx::query_as(
             "select p.task_id, p.department_id, d.code, d.name, p.answer, p.answered_at
-             from draw_partners p join departments d on d.id = p.department_id order by p.task_id, d.code")
-            .fetch_all(pool).await?);
+             from draw_partners p join departments d on d.id = p.department_id
+             where $1 is null or p.task_id = $1 order by p.task_id, d.code")
+            .bind(one).fetch_all(pool).await?);
         for (task_id, department_id, department_code, department_name, answer, answered_at) in all {
             partners.entry(task_id).or_default().push(PartnerAnswer {
                 department_id,

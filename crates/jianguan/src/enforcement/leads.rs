@@ -351,53 +351,35 @@ pub fn case_transfer() -> crate::inspection::ports::CaseTransfer {
         cal: &'a jianguan_rules::calendar::Calendar,
         v: TransferredVisit<'a>,
     ) -> BoxFuture<'a, AppResult<i64>> {
-        Box::pin(async move {
-            from_inspection(
-                tx,
-                actor,
-                now,
-                cal,
-                v.department_id,
-                v.uscc,
-                v.inspection_id,
-                v.inspected_on,
-                v.summary,
-            )
-            .await
-        })
+        Box::pin(from_inspection(tx, actor, now, cal, v))
     }
     CaseTransfer { raised, raise }
 }
 
 /// The lead an inspection concluded with a case transfer raises (移送立案),
 /// in the inspection's own transaction: found on the day of the visit.
-#[allow(clippy::too_many_arguments)]
-pub async fn from_inspection(
+async fn from_inspection(
     tx: &mut Tx,
     actor: &Actor,
     now: DateTime<Utc>,
     cal: &jianguan_rules::calendar::Calendar,
-    department_id: i64,
-    uscc: &str,
-    inspection_id: i64,
-    inspected_on: NaiveDate,
-    summary: &str,
+    v: crate::inspection::ports::TransferredVisit<'_>,
 ) -> AppResult<i64> {
     insert(
         tx,
         actor,
         now,
         Insert {
-            department_id,
-            uscc,
+            department_id: v.department_id,
+            uscc: v.uscc,
             ground: None,
             source: LeadSource::Inspection,
-            inspection_id: Some(inspection_id),
-            summary,
+            inspection_id: Some(v.inspection_id),
+            summary: v.summary,
             act_ended_on: None,
             grave: false,
-            found_on: inspected_on,
-            verify_by: enforcement::VERIFY.due(cal, inspected_on).date,
+            found_on: v.inspected_on,
+            verify_by: enforcement::VERIFY.due(cal, v.inspected_on).date,
         },
     )
     .await

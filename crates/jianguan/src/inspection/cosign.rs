@@ -27,6 +27,9 @@ pub struct Cosigns {
     pub confirmed: Vec<String>,
     /// Named officers who have not confirmed yet.
     pub awaiting: Vec<String>,
+    /// Their names, as pages show them (a login name means nothing to a
+    /// reader and invites guessing at accounts).
+    pub awaiting_names: Vec<String>,
 }
 
 /// The signer's own signature, in the recording transaction.
@@ -40,8 +43,19 @@ pub async fn of(db: &Db, inspection: &store::Inspection) -> Result<Cosigns, sqlx
     let done: Vec<String> = on_db!(db, pool => sqlx::query_scalar(
         "select u.username from inspection_cosigns s join users u on u.id = s.user_id where s.inspection_id = $1")
         .bind(inspection.id).fetch_all(pool).await?);
-    let (confirmed, awaiting) = inspection.team.iter().cloned().partition(|t| done.contains(t));
-    Ok(Cosigns { confirmed, awaiting })
+    let (confirmed, awaiting): (Vec<String>, Vec<String>) =
+        inspection.team.iter().cloned().partition(|t| done.contains(t));
+    let mut awaiting_names = Vec::new();
+    for u in &awaiting {
+        let name: Option<String> = on_db!(db, pool => sqlx::query_scalar(
+            "select display_name from users where username = $1").bind(u).fetch_optional(pool).await?);
+        awaiting_names.push(name.unwrap_or_else(|| u.clone()));
+    }
+    Ok(Cosigns {
+        confirmed,
+        awaiting,
+        awaiting_names,
+    })
 }
 
 /// `POST /api/v1/inspections/{id}/cosign`: a named officer confirms.

@@ -143,7 +143,7 @@ pub async fn create(db: &Db, user: &CurrentUser, now: DateTime<Utc>, input: &New
             format!("没有统一社会信用代码为 {} 的市场主体", uscc.as_str()),
         )
     })?;
-    if !user.scope().covers_code(&entity.division_code) {
+    if !user.reads_territory(&entity.division_code) {
         return Err(AppError::out_of_scope());
     }
     let dept = user
@@ -613,7 +613,7 @@ pub async fn check_in(
     let entity = registry::get(db, uscc.as_str())
         .await?
         .ok_or_else(|| AppError::not_found("entity"))?;
-    if !user.scope().covers_code(&entity.division_code) {
+    if !user.reads_territory(&entity.division_code) {
         return Err(AppError::out_of_scope());
     }
     let place = match (latitude, longitude) {

@@ -173,6 +173,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_public_base_url_is_a_scheme_and_a_host() {
+        assert_eq!(
+            check_base_url("https://jg.hubei.gov.cn/").unwrap(),
+            "https://jg.hubei.gov.cn"
+        );
+        assert_eq!(check_base_url("http://10.0.0.5:8080").unwrap(), "http://10.0.0.5:8080");
+        for bad in ["jg.hubei.gov.cn", "https://", "https://evil.example/q?x=1", "ftp://x"] {
+            assert!(check_base_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn defaults_and_precedence() {
         let c = Config::resolve(&ServeArgs::default()).unwrap();
         assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);

@@ -73,12 +73,21 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<ImportJob>, sqlx::Error> {
 /// its error file hold whole registers: the same rule guards both.
 pub async fn visible(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<ImportJob> {
     let job = get(&state.db, id).await?.ok_or_else(|| AppError::not_found("import"))?;
-    if user.role() == jianguan_rules::Role::SysAdmin {
-        return Ok(job);
-    }
     let offices = crate::platform::auth::jurisdiction::offices(&state.db).await?;
-    user.check_work(job.department_id.and_then(|d| offices.get(&d)), &[])?;
-    Ok(job)
+    if reads(user, &job, &offices) {
+        Ok(job)
+    } else {
+        Err(AppError::out_of_jurisdiction())
+    }
+}
+
+fn reads(
+    user: &CurrentUser,
+    job: &ImportJob,
+    offices: &std::collections::HashMap<i64, crate::platform::auth::jurisdiction::Dept>,
+) -> bool {
+    user.role() == jianguan_rules::Role::SysAdmin
+        || user.reads_work(job.department_id.and_then(|d| offices.get(&d)), &[])
 }
 
 /// The latest jobs the caller may read.
@@ -86,12 +95,15 @@ pub async fn recent(state: &AppState, user: &CurrentUser, n: usize) -> AppResult
     let ids: Vec<String> = on_db!(&state.db, pool => {
         sqlx::query_scalar("select id from import_jobs order by updated_at desc limit 200").fetch_all(pool).await?
     });
+    let offices = crate::platform::auth::jurisdiction::offices(&state.db).await?;
     let mut out = Vec::new();
     for id in ids {
         if out.len() == n {
             break;
         }
-        if let Ok(job) = visible(state, user, &id).await {
+        if let Some(job) = get(&state.db, &id).await?
+            && reads(user, &job, &offices)
+        {
             out.push(job);
         }
     }

@@ -115,7 +115,7 @@ pub async fn visible_entity(state: &AppState, user: &CurrentUser, code: &str) ->
         .ok_or_else(|| AppError::not_found("entity"))?;
     let ok = match user.role() {
         Role::Enterprise => user.user.uscc.as_deref() == Some(uscc.as_str()),
-        _ => user.scope().covers_code(&entity.division_code),
+        _ => user.reads_territory(&entity.division_code),
     };
     if !ok {
         return Err(AppError::out_of_scope());
@@ -127,11 +127,9 @@ pub async fn visible_entity(state: &AppState, user: &CurrentUser, code: &str) ->
 /// regulation departments (市场主体登记管理条例实施细则第三条、第四条:
 /// 登记机关); other departments read it and add the licences they issue.
 pub fn check_registrar(user: &CurrentUser) -> AppResult<()> {
-    let registrar = user.role() == Role::SysAdmin
-        || user
-            .department
-            .as_ref()
-            .is_some_and(|d| d.kind == crate::org::model::DeptKind::MarketRegulation);
+    let registrar = user
+        .viewer()
+        .keeps_register(crate::org::model::DeptKind::MarketRegulation);
     if registrar {
         Ok(())
     } else {

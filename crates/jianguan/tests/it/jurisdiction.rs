@@ -352,6 +352,28 @@ both!(
             .post_json(&format!("/api/v1/draws/{id2}/decline"), &yj, json!({}))
             .await;
         assert_eq!(r.json()["task"]["status"], "declined");
+        // The partner answers from the task's page too.
+        let r = app
+            .post_json(
+                "/api/v1/draws",
+                &county,
+                task_spec(json!({"items": ["SJ-JG-001", "YJ-YP-001"], "partners": ["420000-YJJ"]})),
+            )
+            .await;
+        let id3 = r.json()["task"]["id"].as_i64().unwrap();
+        let page = app.get(&format!("/draws/{id3}"), &yj).await.text();
+        assert!(page.contains("同意参加"), "the partner is offered the answer");
+        let csrf = yj.csrf.clone().unwrap();
+        let r = app
+            .post_form(
+                &format!("/draws/{id3}/answer"),
+                &yj,
+                &[("csrf_token", csrf.as_str()), ("answer", "accept")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let task = app.get(&format!("/api/v1/draws/{id3}"), &yj).await.json();
+        assert_eq!(task["task"]["status"], "scheduled");
     }
 );
 

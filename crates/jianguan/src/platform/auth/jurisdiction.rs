@@ -84,11 +84,6 @@ impl CurrentUser {
         }
     }
 
-    /// The caller's own department as an office.
-    pub fn office(&self) -> Option<Dept> {
-        self.department.as_ref().and_then(office)
-    }
-
     /// Reads a record of `owner`'s work that `partners` joined.
     pub fn reads_work(&self, owner: Option<&Dept>, partners: &[i64]) -> bool {
         owner.is_some_and(|o| self.viewer().reads_work(o, partners))
@@ -103,13 +98,10 @@ impl CurrentUser {
         }
     }
 
-    /// Changes `owner`'s record where same-kind superiors may act for it.
-    pub fn check_maintains(&self, owner: Option<&Dept>) -> AppResult<()> {
-        if owner.is_some_and(|o| self.viewer().maintains_work(o)) {
-            Ok(())
-        } else {
-            Err(AppError::out_of_jurisdiction())
-        }
+    /// Changes `owner`'s record where same-kind superiors may act for it
+    /// (approving a lower department's plan).
+    pub fn maintains(&self, owner: Option<&Dept>) -> bool {
+        owner.is_some_and(|o| self.viewer().maintains_work(o))
     }
 
     /// Reads territorial data (an entity's registration) in `division`.

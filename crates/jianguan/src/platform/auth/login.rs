@@ -89,6 +89,14 @@ fn refused() -> AppError {
     )
 }
 
+/// Until when the account is locked for this client address, if it is.
+async fn locked_until(db: &Db, user_id: i64, client: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let until: Option<Option<DateTime<Utc>>> = on_db!(db, pool => sqlx::query_scalar(
+        "select locked_until from login_failures where user_id = $1 and client = $2")
+        .bind(user_id).bind(client).fetch_optional(pool).await?);
+    Ok(until.flatten())
+}
+
 /// Longest username kept in the audit entry of a refused sign-in.
 const AUDITED_NAME: usize = 64;
 
@@ -139,17 +147,7 @@ pub async fn sign_in(
             .fetch_one(pool)
             .await?
     });
-    let lock = |db: &Db| {
-        let db = db.clone();
-        let client = client.to_string();
-        async move {
-            let until: Option<Option<DateTime<Utc>>> = on_db!(&db, pool => sqlx::query_scalar(
-                "select locked_until from login_failures where user_id = $1 and client = $2")
-                .bind(user.id).bind(&client).fetch_optional(pool).await?);
-            Ok::<_, AppError>(until.flatten())
-        }
-    };
-    if is_locked(lock(db).await?, now) {
+    if is_locked(locked_until(db, user.id, client).await?, now) {
         let _ = verify_off_thread(password_text, password::DUMMY_HASH.to_string()).await;
         audit_refusal(
             db,
